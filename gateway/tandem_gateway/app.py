@@ -1,0 +1,100 @@
+"""The gateway application: `uvicorn tandem_gateway.app:create_app --factory`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import make_asgi_app
+
+from tandem_gateway import problems
+from tandem_gateway.auth import TokenVerifier
+from tandem_gateway.clients import Services
+from tandem_gateway.config import GatewayConfig
+from tandem_gateway.problems import make_problem, request_language
+from tandem_gateway.routes import router
+from tandem_kit import metrics
+from tandem_kit.logs import configure_logging
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: GatewayConfig | None = None) -> FastAPI:
+    config = config or GatewayConfig.from_env()
+    configure_logging("gateway", "http")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = Services(config.addresses)
+        app.state.config = config
+        app.state.services = services
+        app.state.verifier = TokenVerifier(services, config)
+        yield
+        await services.close()
+
+    app = FastAPI(
+        title="Tandem API",
+        version="1.0.0",
+        summary="Career marketplace, mentoring and referral networks, in English and French.",
+        description=(
+            "Every error is an RFC 9457 problem (`application/problem+json`) titled in the language "
+            "asked for with `Accept-Language` or `?lang=` (en or fr). Field errors list the field, "
+            "a stable code and a message."
+        ),
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.include_router(router)
+    app.mount("/metrics", make_asgi_app())
+
+    @app.middleware("http")
+    async def language_limits_and_metrics(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.lang = request_language(request)
+        started = time.perf_counter()
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > config.max_body_bytes):
+            problem = make_problem(request, 413, "request.too_large", params={"max": config.max_body_bytes})
+            response: Response = JSONResponse(
+                problem.marshal(),
+                status_code=413,
+                headers={"content-type": "application/problem+json", "Content-Language": request.state.lang},
+            )
+        else:
+            response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", None) or (
+            "/metrics" if request.url.path.startswith("/metrics") else "unmatched"
+        )
+        metrics.HTTP_REQUESTS.labels(template, request.method, str(response.status_code)).inc()
+        metrics.HTTP_DURATION.labels(template, request.method).observe(time.perf_counter() - started)
+        response.headers.setdefault("Content-Language", request.state.lang)
+        return response
+
+    @app.get("/healthz", tags=["operations"], openapi_extra={"x-tandem-access": "public"})
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        openapi_extra={"x-tandem-access": "public"},
+        responses={503: {"description": "Some services are not serving."}},
+    )
+    async def readyz(request: Request) -> Response:
+        """200 only when every service's gRPC health check says SERVING; 503 names the others."""
+        statuses = await request.app.state.services.health()
+        down = sorted(name for name, status in statuses.items() if status != "SERVING")
+        if down:
+            problem = make_problem(request, 503, "service.unavailable")
+            body = {**problem.marshal(), "services": statuses, "not_serving": down}
+            return JSONResponse(body, status_code=503, headers={"content-type": "application/problem+json"})
+        return JSONResponse({"status": "ready", "services": statuses})
+
+    return app

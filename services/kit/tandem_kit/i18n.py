@@ -1,0 +1,75 @@
+"""Bilingual message catalogues. Each service keeps its texts as data (`messages.yaml`): a code,
+then its English and French text, with `{name}` placeholders. Nothing a person reads is a string
+in code."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+LANGUAGES = ("en", "fr")
+DEFAULT_LANGUAGE = "en"
+
+# The language of the request being served; the gRPC bootstrap sets it from metadata.
+request_language: contextvars.ContextVar[str] = contextvars.ContextVar("request_language", default=DEFAULT_LANGUAGE)
+
+
+def negotiate(accept_language: str | None) -> str:
+    """Pick en or fr from an Accept-Language value (or a bare code); English by default."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    best, best_q = DEFAULT_LANGUAGE, -1.0
+    for part in accept_language.split(","):
+        tag, _, params = part.strip().partition(";")
+        lang = tag.strip().lower()[:2]
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if lang in LANGUAGES and q > best_q:
+            best, best_q = lang, q
+    return best
+
+
+class CatalogError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Catalog:
+    messages: Mapping[str, Mapping[str, str]]
+
+    @classmethod
+    def load(cls, *paths: Path) -> Catalog:
+        merged: dict[str, dict[str, str]] = {}
+        for path in paths:
+            with path.open(encoding="utf-8") as f:
+                raw = yaml.safe_load(f) or {}
+            for code, texts in raw.items():
+                missing = [lang for lang in LANGUAGES if not (texts or {}).get(lang)]
+                if missing:
+                    raise CatalogError(f"{path}: message {code!r} lacks {', '.join(missing)}")
+                merged[code] = {lang: str(texts[lang]) for lang in LANGUAGES}
+        return cls(merged)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.messages
+
+    def render(self, code: str, lang: str | None = None, params: Mapping[str, object] | None = None) -> str:
+        lang = lang if lang in LANGUAGES else request_language.get()
+        texts = self.messages.get(code)
+        if texts is None:
+            raise CatalogError(f"no message {code!r} in the catalogue")
+        return texts[lang].format(**(params or {}))
+
+    def both(self, code: str, params: Mapping[str, object] | None = None) -> dict[str, str]:
+        return {lang: self.render(code, lang, params) for lang in LANGUAGES}
+
+
+KIT_CATALOG = Catalog.load(Path(__file__).with_name("messages.yaml"))

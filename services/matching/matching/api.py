@@ -1,0 +1,52 @@
+"""Matching's gRPC api."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import grpc
+
+from matching import handlers
+from matching.domain.ranking import Ranked
+from matching.store import DOCUMENTS
+from tandem.common.v1 import common_pb2
+from tandem.matching.v1 import matching_pb2 as pb
+from tandem.matching.v1 import matching_pb2_grpc as pb_grpc
+from tandem_kit.config import ServiceConfig
+from tandem_kit.grpc_server import ApiServer
+from tandem_kit.i18n import Catalog
+from tandem_kit.storage import Store
+
+CATALOG = Catalog.load(Path(__file__).with_name("messages.yaml"))
+
+
+def candidate_message(r: Ranked) -> pb.Candidate:
+    reasons = []
+    for reason in r.reasons:
+        text = {
+            lang: CATALOG.render(reason.code, lang, {"label": reason.labels.get(lang, "")}) for lang in ("en", "fr")
+        }
+        reasons.append(pb.Reason(code=reason.code, params=dict(reason.params), text=common_pb2.LocalizedText(**text)))
+    return pb.Candidate(user_id=r.user_id, display_name=r.display_name, score=r.score, reasons=reasons)
+
+
+class MatchingApi(pb_grpc.MatchingServiceServicer):
+    def RankCandidates(
+        self, request: pb.RankCandidatesRequest, context: grpc.ServicerContext
+    ) -> pb.RankCandidatesResponse:
+        ranked = handlers.rank_candidates(request.opportunity_id, request.limit)
+        return pb.RankCandidatesResponse(
+            opportunity_id=request.opportunity_id, candidates=[candidate_message(r) for r in ranked]
+        )
+
+
+def build_server(config: ServiceConfig) -> ApiServer:
+    store = Store(config, DOCUMENTS)
+    store.ensure_indexes()
+
+    def register(server: grpc.Server) -> Iterable[str]:
+        pb_grpc.add_MatchingServiceServicer_to_server(MatchingApi(), server)
+        return [pb.DESCRIPTOR.services_by_name["MatchingService"].full_name]
+
+    return ApiServer(config, CATALOG, register)

@@ -1,0 +1,27 @@
+"""Matching's read model, built from other services' events."""
+
+from __future__ import annotations
+
+from mongoengine import DictField, Document, IntField, ListField, StringField
+
+
+class CandidateProfile(Document):
+    meta = {"collection": "candidates", "indexes": ["skill_ids"]}
+    id = StringField(primary_key=True)  # user id
+    display_name = StringField(required=True)
+    department = StringField(default="")
+    skill_ids = ListField(StringField())
+    # skill id -> {"en": ..., "fr": ...}
+    skill_labels = DictField()
+    version = IntField(required=True)
+
+
+class OpportunityRequirements(Document):
+    meta = {"collection": "opportunities"}
+    id = StringField(primary_key=True)
+    poster_id = StringField(required=True)
+    skill_ids = ListField(StringField())
+    openings = IntField(required=True)
+
+
+DOCUMENTS = (CandidateProfile, OpportunityRequirements)

@@ -1,0 +1,1 @@
+"""Development and test tooling: everything `make run` and the test suite start."""

@@ -1,0 +1,367 @@
+"""The whole stack on one machine: the embedded store, the SMTP sink, every service's `api` and
+`worker`, the gateway and the web front-end. `make run` and the tests start it the same way.
+
+Ports are the defaults (`make run`) or freshly allocated ones (tests), and every process gets
+them through its environment.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import grpc
+import httpx
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from kombu import Connection
+from pymongo import MongoClient
+
+from tandem_dev.net import free_port, port_open, wait_until
+from tandem_kit.config import SERVICES, api_metrics_port, grpc_port, worker_metrics_port
+from tandem_kit.events import load_topology
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+
+GATEWAY_PORT = 8080
+WEB_PORT = 8000
+SECANTUS_PORT = 27018
+SMTP_PORT = 1025
+
+
+def worker_class(service: str) -> str:
+    return f"{service}.worker:{service.capitalize()}Worker"
+
+
+@dataclass
+class Ports:
+    grpc: dict[str, int]
+    api_metrics: dict[str, int]
+    worker_metrics: dict[str, int]
+    gateway: int
+    web: int
+    secantus: int
+    smtp: int
+
+    @classmethod
+    def defaults(cls) -> Ports:
+        return cls(
+            grpc={s: grpc_port(s) for s in SERVICES},
+            api_metrics={s: api_metrics_port(s) for s in SERVICES},
+            worker_metrics={s: worker_metrics_port(s) for s in SERVICES},
+            gateway=GATEWAY_PORT,
+            web=WEB_PORT,
+            secantus=SECANTUS_PORT,
+            smtp=SMTP_PORT,
+        )
+
+    @classmethod
+    def free(cls) -> Ports:
+        return cls(
+            grpc={s: free_port() for s in SERVICES},
+            api_metrics={s: free_port() for s in SERVICES},
+            worker_metrics={s: free_port() for s in SERVICES},
+            gateway=free_port(),
+            web=free_port(),
+            secantus=free_port(),
+            smtp=free_port(),
+        )
+
+
+@dataclass
+class Proc:
+    name: str
+    argv: list[str]
+    ready: Callable[[], bool]
+    popen: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+
+@dataclass
+class Stack:
+    var: Path
+    ports: Ports = field(default_factory=Ports.defaults)
+    mongo_uri: str | None = None  # None: start the embedded SecantusDB
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    db_prefix: str = "tandem"
+    # None: each process's output goes to stdout with a name prefix; else to <log_dir>/<name>.log
+    log_dir: Path | None = None
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    procs: dict[str, Proc] = field(default_factory=dict)
+
+    # --- environment ----------------------------------------------------------------------------
+    @property
+    def effective_mongo_uri(self) -> str:
+        return self.mongo_uri or f"mongodb://127.0.0.1:{self.ports.secantus}/?journal=true"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.gateway}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.web}"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var / "mail"
+
+    def env(self) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "MONGO_URI": self.effective_mongo_uri,
+            "AMQP_URI": self.amqp_uri,
+            "TANDEM_DB_PREFIX": self.db_prefix,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(self.ports.smtp),
+            "GATEWAY_PORT": str(self.ports.gateway),
+            "GATEWAY_URL": self.gateway_url,
+            "WEB_PORT": str(self.ports.web),
+            "WEB_BASE_URL": self.web_url,
+            "PYTHONUNBUFFERED": "1",
+        }
+        for s in SERVICES:
+            up = s.upper()
+            env[f"{up}_GRPC_BIND"] = f"127.0.0.1:{self.ports.grpc[s]}"
+            env[f"{up}_GRPC_ADDR"] = f"127.0.0.1:{self.ports.grpc[s]}"
+            env[f"{up}_API_METRICS_PORT"] = str(self.ports.api_metrics[s])
+            env[f"{up}_WORKER_METRICS_PORT"] = str(self.ports.worker_metrics[s])
+        env.update(self.extra_env)
+        return env
+
+    # --- readiness checks -----------------------------------------------------------------------
+    def _grpc_serving(self, service: str) -> Callable[[], bool]:
+        def check() -> bool:
+            try:
+                with grpc.insecure_channel(f"127.0.0.1:{self.ports.grpc[service]}") as ch:
+                    resp = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=1)
+                    return bool(resp.status == health_pb2.HealthCheckResponse.SERVING)
+            except grpc.RpcError:
+                return False
+
+        return check
+
+    def _worker_consuming(self, service: str) -> Callable[[], bool]:
+        """A worker is ready once its metrics answer and every queue it consumes has a consumer."""
+        queues = [sub.queue for sub in load_topology().consumed_by(service)]
+
+        def check() -> bool:
+            if not port_open("127.0.0.1", self.ports.worker_metrics[service]):
+                return False
+            try:
+                with Connection(self.amqp_uri, connect_timeout=2) as conn:
+                    channel = conn.channel()
+                    for q in queues:
+                        _, _, consumers = channel.queue_declare(q, passive=True)
+                        if consumers < 1:
+                            return False
+                return True
+            except Exception:
+                return False
+
+        return check
+
+    def _http_ok(self, url: str) -> Callable[[], bool]:
+        def check() -> bool:
+            try:
+                return httpx.get(url, timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        return check
+
+    def _mongo_ok(self) -> bool:
+        try:
+            client: MongoClient[dict[str, object]]
+            with MongoClient(self.effective_mongo_uri, serverSelectionTimeoutMS=500) as client:
+                client.admin.command("ping")
+            return True
+        except Exception:
+            return False
+
+    # --- process specs --------------------------------------------------------------------------
+    def infra_procs(self) -> list[Proc]:
+        procs = []
+        if self.mongo_uri is None:
+            procs.append(
+                Proc(
+                    "secantus",
+                    [
+                        str(Path(PYTHON).with_name("secantusd-py")),
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(self.ports.secantus),
+                        "--storage-path",
+                        str(self.var / "secantus"),
+                        "--sync-on-commit",
+                        "--log-level",
+                        "WARNING",
+                    ],
+                    self._mongo_ok,
+                )
+            )
+        procs.append(
+            Proc(
+                "smtp-sink",
+                [PYTHON, "-m", "tandem_dev.smtp_sink", "--port", str(self.ports.smtp), "--dir", str(self.mail_dir)],
+                lambda: port_open("127.0.0.1", self.ports.smtp),
+            )
+        )
+        return procs
+
+    def service_procs(self, services: tuple[str, ...] = SERVICES) -> list[Proc]:
+        procs = []
+        for s in services:
+            procs.append(
+                Proc(
+                    f"{s}-api",
+                    [PYTHON, "-m", "tandem_kit.run", "api", s, f"{s}.api:build_server"],
+                    self._grpc_serving(s),
+                )
+            )
+            procs.append(
+                Proc(
+                    f"{s}-worker",
+                    [PYTHON, "-m", "tandem_kit.run", "worker", s, worker_class(s)],
+                    self._worker_consuming(s),
+                )
+            )
+        return procs
+
+    def edge_procs(self) -> list[Proc]:
+        return [
+            Proc(
+                "gateway",
+                [
+                    PYTHON,
+                    "-m",
+                    "uvicorn",
+                    "tandem_gateway.app:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.ports.gateway),
+                    "--no-access-log",
+                ],
+                self._http_ok(f"{self.gateway_url}/readyz"),
+            ),
+            Proc(
+                "web",
+                [
+                    PYTHON,
+                    "-m",
+                    "uvicorn",
+                    "tandem_web.app:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.ports.web),
+                    "--no-access-log",
+                ],
+                self._http_ok(f"{self.web_url}/healthz"),
+            ),
+        ]
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def spawn(self, proc: Proc) -> Proc:
+        self.var.mkdir(parents=True, exist_ok=True)
+        out: int | IO[bytes]
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            proc.log_path = self.log_dir / f"{proc.name}.log"
+            out = proc.log_path.open("ab")
+        else:
+            out = subprocess.PIPE
+        proc.popen = subprocess.Popen(
+            proc.argv,
+            env=self.env(),
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+        )
+        if self.log_dir is None:
+            threading.Thread(target=_prefix_output, args=(proc,), daemon=True).start()
+        self.procs[proc.name] = proc
+        return proc
+
+    def wait_ready(self, procs: list[Proc], timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        for proc in procs:
+
+            def alive_and_ready(p: Proc = proc) -> bool:
+                if p.popen is not None and p.popen.poll() is not None:
+                    raise RuntimeError(f"{p.name} exited with code {p.popen.returncode}{self._tail(p)}")
+                return p.ready()
+
+            wait_until(alive_and_ready, max(1.0, deadline - time.monotonic()), proc.name)
+
+    def _tail(self, proc: Proc) -> str:
+        if proc.log_path and proc.log_path.exists():
+            return "\n" + "\n".join(proc.log_path.read_text(errors="replace").splitlines()[-30:])
+        return ""
+
+    def start(self, services: tuple[str, ...] = SERVICES, *, edge: bool = True, timeout: float = 120.0) -> None:
+        infra = [self.spawn(p) for p in self.infra_procs()]
+        self.wait_ready(infra, timeout)
+        svc = [self.spawn(p) for p in self.service_procs(services)]
+        self.wait_ready(svc, timeout)
+        if edge:
+            edges = [self.spawn(p) for p in self.edge_procs()]
+            self.wait_ready(edges, timeout)
+
+    def restart(self, name: str, *, sig: int = signal.SIGTERM, timeout: float = 60.0) -> Proc:
+        self.stop_proc(name, sig=sig)
+        old = self.procs[name]
+        proc = self.spawn(Proc(old.name, old.argv, old.ready))
+        self.wait_ready([proc], timeout)
+        return proc
+
+    def stop_proc(self, name: str, *, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
+        proc = self.procs.get(name)
+        if proc is None or proc.popen is None or proc.popen.poll() is not None:
+            return
+        try:
+            os.killpg(proc.popen.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.popen.pid, signal.SIGKILL)
+            proc.popen.wait(5)
+
+    def stop(self) -> None:
+        # The edge first, the store last, so nothing writes to a store that is gone.
+        for name in reversed(list(self.procs)):
+            self.stop_proc(name)
+
+    def running(self) -> Iterator[Proc]:
+        return (p for p in self.procs.values() if p.popen is not None and p.popen.poll() is None)
+
+    def metrics_targets(self) -> dict[str, str]:
+        """Every process's metrics endpoint, by process name."""
+        targets = {"gateway": f"127.0.0.1:{self.ports.gateway}", "web": f"127.0.0.1:{self.ports.web}"}
+        for s in SERVICES:
+            targets[f"{s}-api"] = f"127.0.0.1:{self.ports.api_metrics[s]}"
+            targets[f"{s}-worker"] = f"127.0.0.1:{self.ports.worker_metrics[s]}"
+        return targets
+
+
+def _prefix_output(proc: Proc) -> None:
+    assert proc.popen is not None and proc.popen.stdout is not None
+    width = 22
+    for raw in iter(proc.popen.stdout.readline, b""):
+        sys.stdout.write(f"{proc.name:<{width}}| {raw.decode(errors='replace')}")
+        sys.stdout.flush()
