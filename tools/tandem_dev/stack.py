@@ -328,24 +328,41 @@ class Stack:
         self.wait_ready([proc], timeout)
         return proc
 
-    def stop_proc(self, name: str, *, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
+    def _signal(self, name: str, sig: int) -> bool:
         proc = self.procs.get(name)
         if proc is None or proc.popen is None or proc.popen.poll() is not None:
-            return
+            return False
         try:
             os.killpg(proc.popen.pid, sig)
         except ProcessLookupError:
-            return
-        try:
-            proc.popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.popen.pid, signal.SIGKILL)
-            proc.popen.wait(5)
+            return False
+        return True
 
-    def stop(self) -> None:
-        # The edge first, the store last, so nothing writes to a store that is gone.
-        for name in reversed(list(self.procs)):
-            self.stop_proc(name)
+    def _reap(self, name: str, timeout: float) -> None:
+        popen = self.procs[name].popen
+        assert popen is not None
+        try:
+            popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(popen.pid, signal.SIGKILL)
+            popen.wait(5)
+
+    def stop_proc(self, name: str, *, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
+        if self._signal(name, sig):
+            self._reap(name, timeout)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop in layers, each layer at once: the edge, then the services, then the store and
+        the SMTP sink, so nothing writes to a store that is gone."""
+        layers = [
+            [n for n in self.procs if n in ("gateway", "web")],
+            [n for n in self.procs if n.endswith(("-api", "-worker"))],
+            [n for n in self.procs if n in ("secantus", "smtp-sink")],
+        ]
+        for layer in layers:
+            signalled = [n for n in layer if self._signal(n, signal.SIGTERM)]
+            for name in signalled:
+                self._reap(name, timeout)
 
     def running(self) -> Iterator[Proc]:
         return (p for p in self.procs.values() if p.popen is not None and p.popen.poll() is None)

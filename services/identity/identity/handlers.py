@@ -77,11 +77,17 @@ def register(
         )
         return Registered(user_id, username)
 
-    try:
-        result = store.run(work)
-    except DuplicateKeyError as exc:
-        # Someone registered the same email or username between our check and our insert.
-        raise Conflict("email.taken") from exc
+    for _ in range(5):
+        try:
+            result = store.run(work)
+            break
+        except DuplicateKeyError as exc:
+            # Someone took the same email or username between our check and our insert. A
+            # username race is ours to solve: try again with the next free one.
+            if "username" not in str((exc.details or {}).get("keyPattern", exc)):
+                raise Conflict("email.taken") from exc
+    else:
+        raise Conflict("username.exhausted")
     metrics.ACCOUNTS_REGISTERED.inc()
     return result
 

@@ -12,7 +12,7 @@ import builtins
 import functools
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,20 +86,32 @@ class Envelope(Generic[M]):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], message_type: builtins.type[M]) -> Envelope[M]:
         """Parse an envelope; raises ValueError naming what is wrong."""
-        try:
-            payload = json_format.ParseDict(data["payload"], message_type(), ignore_unknown_fields=True)
-            return cls(
-                id=str(data["id"]),
-                type=str(data["type"]),
-                source=str(data["source"]),
-                version=int(data["version"]),
-                time=datetime.fromisoformat(str(data["time"])),
-                payload=payload,
-                causation_id=str(data.get("causation_id", "")),
-                correlation_id=str(data.get("correlation_id", "")),
-            )
-        except (KeyError, TypeError, json_format.ParseError) as exc:
-            raise ValueError(f"malformed event envelope: {exc}") from exc
+        if not isinstance(data, Mapping):
+            raise ValueError(f"malformed event envelope: expected an object, got {builtins.type(data).__name__}")
+
+        def field(name: str, parse: Callable[[Any], Any]) -> Any:
+            if name not in data:
+                raise ValueError(f"malformed event envelope: no {name!r}")
+            try:
+                return parse(data[name])
+            except (TypeError, ValueError, json_format.ParseError) as exc:
+                raise ValueError(f"malformed event envelope: bad {name!r}: {exc}") from exc
+
+        def parse_payload(raw: Any) -> M:
+            if not isinstance(raw, Mapping):
+                raise TypeError(f"expected an object, got {builtins.type(raw).__name__}")
+            return json_format.ParseDict(dict(raw), message_type(), ignore_unknown_fields=True)
+
+        return cls(
+            id=field("id", str),
+            type=field("type", str),
+            source=field("source", str),
+            version=field("version", int),
+            time=field("time", lambda t: datetime.fromisoformat(str(t))),
+            payload=field("payload", parse_payload),
+            causation_id=str(data.get("causation_id", "")),
+            correlation_id=str(data.get("correlation_id", "")),
+        )
 
 
 # --- topology ------------------------------------------------------------------------------------

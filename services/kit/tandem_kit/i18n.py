@@ -22,16 +22,18 @@ def negotiate(accept_language: str | None) -> str:
     """Pick en or fr from an Accept-Language value (or a bare code); English by default."""
     if not accept_language:
         return DEFAULT_LANGUAGE
-    best, best_q = DEFAULT_LANGUAGE, -1.0
+    best, best_q = DEFAULT_LANGUAGE, 0.0
     for part in accept_language.split(","):
-        tag, _, params = part.strip().partition(";")
-        lang = tag.strip().lower()[:2]
+        tag, *params = (p.strip() for p in part.split(";"))
+        lang = tag.lower().split("-")[0]  # the primary subtag: fr-CA is French, frr is not
         q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        # q=0 means "not acceptable", so it never wins.
         if lang in LANGUAGES and q > best_q:
             best, best_q = lang, q
     return best
@@ -52,6 +54,8 @@ class Catalog:
             with path.open(encoding="utf-8") as f:
                 raw = yaml.safe_load(f) or {}
             for code, texts in raw.items():
+                if not isinstance(texts, dict):
+                    raise CatalogError(f"{path}: message {code!r} must give en and fr texts")
                 missing = [lang for lang in LANGUAGES if not (texts or {}).get(lang)]
                 if missing:
                     raise CatalogError(f"{path}: message {code!r} lacks {', '.join(missing)}")

@@ -239,18 +239,19 @@ class WorkerMetrics(DependencyProvider):
     def setup(self) -> None:
         self.config = ServiceConfig.from_env(self.container.config["TANDEM_SERVICE"])
         metrics.serve_metrics(self.config.worker_metrics_port, self.config.metrics_bind)
-        self._running = True
+        self._stopped = eventlet.event.Event()
 
     def start(self) -> None:
         self.container.spawn_managed_thread(self._sample_forever)
 
     def stop(self) -> None:
-        self._running = False
+        if not self._stopped.ready():
+            self._stopped.send(True)
 
     def _sample_forever(self) -> None:
         subs = load_topology().consumed_by(self.config.service)
         names = [s.queue for s in subs] + [f"{s.queue}.dlq" for s in subs]
-        while self._running:
+        while not self._stopped.ready():
             try:
                 with Connection(self.config.amqp_uri) as conn:
                     channel = conn.channel()
@@ -259,7 +260,8 @@ class WorkerMetrics(DependencyProvider):
                         metrics.QUEUE_DEPTH.labels(name).set(depth)
             except Exception as exc:  # a missing queue or a broker restart: sample again later
                 log.debug("queue depth sample failed: %s", exc)
-            eventlet.sleep(self.interval)
+            with eventlet.Timeout(self.interval, False):
+                self._stopped.wait()
 
     def get_dependency(self, worker_ctx: WorkerContext) -> None:
         return None

@@ -186,8 +186,11 @@ class Store:
         try:
             return self.run(attempt, causation=event)
         except DuplicateKeyError:
-            # Another delivery of the same event committed first.
-            return False
+            # Another delivery of the same event committed first, or the handler's own write hit
+            # a unique index: only the first is a duplicate delivery.
+            if self.inbox.find_one({"_id": key}) is not None:
+                return False
+            raise
 
     # --- outbox relay support -------------------------------------------------------------------
     def pending_events(self, limit: int) -> list[dict[str, Any]]:

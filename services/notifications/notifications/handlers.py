@@ -124,6 +124,19 @@ def notify(
     return store.apply_once(event, handler, work)
 
 
+def _build_message(email: OutgoingEmail, mail: MailConfig) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = mail.sender
+    msg["To"] = email.to
+    msg["Subject"] = email.subject
+    msg["Message-ID"] = make_msgid(idstring=email.id, domain="tandem.gc.ca")
+    msg.set_content(email.text)
+    msg.add_alternative(email.html, subtype="html")
+    # After add_alternative, which moves Content-* headers into the first part.
+    msg["Content-Language"] = email.language
+    return msg
+
+
 def send_due_emails(store: Store, mail: MailConfig, batch: int = 50) -> int:
     """Send pending emails whose time has come. Each is marked sent only after the SMTP server
     accepted it; its Message-ID is fixed, so a resend after a crash is recognisable."""
@@ -131,14 +144,13 @@ def send_due_emails(store: Store, mail: MailConfig, batch: int = 50) -> int:
     due = OutgoingEmail.objects(state="pending", next_attempt_at__lte=now).order_by("next_attempt_at")[:batch]
     sent = 0
     for email in due:
-        msg = EmailMessage()
-        msg["From"] = mail.sender
-        msg["To"] = email.to
-        msg["Subject"] = email.subject
-        msg["Message-ID"] = make_msgid(idstring=email.id, domain="tandem.gc.ca")
-        msg["Content-Language"] = email.language
-        msg.set_content(email.text)
-        msg.add_alternative(email.html, subtype="html")
+        try:
+            msg = _build_message(email, mail)
+        except ValueError as exc:
+            # This one can never be sent (a malformed header): park it, don't block the rest.
+            OutgoingEmail.objects(id=email.id).update_one(set__state="rejected", set__last_error=str(exc)[:500])
+            metrics.EMAIL_FAILURES.inc()
+            continue
         try:
             with smtplib.SMTP(mail.smtp_host, mail.smtp_port, timeout=10) as smtp:
                 smtp.send_message(msg)

@@ -43,7 +43,7 @@ class OutgoingEmail(Document):
     text = StringField(required=True)
     html = StringField(required=True)
     language = StringField(required=True)
-    state = StringField(required=True)  # pending | sent
+    state = StringField(required=True)  # pending | sent | rejected (can never be sent)
     attempts = IntField(default=0)
     next_attempt_at = DateTimeField(required=True)
     sent_at = DateTimeField(null=True)

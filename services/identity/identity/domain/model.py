@@ -70,9 +70,31 @@ def validate_registration(email: str, password: str, display_name: str, language
     return Registration(email_n, password, name, lang, dept)
 
 
+# Letters Unicode does not decompose into a base letter and an accent.
+_TRANSLITERATE = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "đ": "d",
+        "Đ": "D",
+        "þ": "th",
+        "Þ": "TH",
+        "ı": "i",
+    }
+)
+
+
 def username_base(display_name: str) -> str:
-    """`Émilie Tremblay-Roy` -> `emilie.tremblay-roy`."""
-    ascii_name = unicodedata.normalize("NFKD", display_name).encode("ascii", "ignore").decode()
+    """`Émilie Tremblay-Roy` -> `emilie.tremblay-roy`; `Łukasz Øster` -> `lukasz.oster`."""
+    folded = unicodedata.normalize("NFKD", display_name.translate(_TRANSLITERATE))
+    ascii_name = folded.encode("ascii", "ignore").decode()
     parts = [re.sub(r"[^a-z0-9-]", "", p.lower()) for p in ascii_name.split()]
     base = ".".join(p for p in parts if p)
     return base[:40] or "member"

@@ -39,10 +39,12 @@ class Templates:
 
     def render(self, kind: str, lang: str, params: Mapping[str, str], base_url: str) -> Rendered:
         template = self.raw[kind]
-        texts = template[lang if lang in LANGUAGES else "en"]
+        lang = lang if lang in LANGUAGES else "en"
+        texts = template[lang]
         assert isinstance(texts, Mapping)
         values = {**params, "lang": lang}
-        subject = str(texts["subject"]).format(**values)
+        # A subject is one header line, whatever the values hold.
+        subject = " ".join(str(texts["subject"]).format(**values).split())
         body = str(texts["body"]).format(**values)
         link = base_url.rstrip("/") + str(template.get("link", "/{lang}/")).format(**values)
         text = f"{body}\n\n{link}\n"

@@ -46,16 +46,19 @@ def validate_posting(
     now: datetime,
 ) -> Posting:
     errors = FieldCollector()
-    for name, value, limit in (
-        ("title_en", title_en, TITLE_MAX),
-        ("title_fr", title_fr, TITLE_MAX),
-        ("description_en", description_en, DESCRIPTION_MAX),
-        ("description_fr", description_fr, DESCRIPTION_MAX),
+    for name, raw, limit, single_line in (
+        ("title_en", title_en, TITLE_MAX, True),
+        ("title_fr", title_fr, TITLE_MAX, True),
+        ("description_en", description_en, DESCRIPTION_MAX, False),
+        ("description_fr", description_fr, DESCRIPTION_MAX, False),
     ):
-        if not _clean(value):
+        value = _clean(raw)
+        if not value:
             errors.add(name, "field.required")
         elif len(value) > limit:
             errors.add(name, "field.too_long", max=limit)
+        elif single_line and any(c in value for c in "\r\n\t"):
+            errors.add(name, "field.single_line")
     ids = list(dict.fromkeys(s.strip() for s in skill_ids if s.strip()))
     if not ids:
         errors.add("skill_ids", "skills.required")
@@ -94,8 +97,9 @@ def check_is_poster(poster_id: str, actor_id: str) -> None:
 
 
 def validate_message(message: str) -> str:
+    message = message.strip()
     errors = FieldCollector()
     if len(message) > MESSAGE_MAX:
         errors.add("message", "field.too_long", max=MESSAGE_MAX)
     errors.raise_if_any()
-    return message.strip()
+    return message

@@ -1,0 +1,121 @@
+"""The notifications worker turns each event into a notice for the right person, and delegates
+the rest to the use cases."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest import mock
+
+import pytest
+from google.protobuf.message import Message
+from nameko.testing.services import worker_factory
+
+from notifications import handlers
+from notifications.worker import MAIL, TEMPLATES, NotificationsWorker
+from tandem.identity.v1 import events_pb2 as identity_events
+from tandem.opportunities.v1 import events_pb2 as opportunity_events
+from tandem_kit.events import Envelope
+
+TITLES = {"title_en": "Data analyst", "title_fr": "Analyste de données"}
+
+# entrypoint, event type, payload, who is notified, template kind
+CASES: list[tuple[str, str, Message, str, str]] = [
+    (
+        "on_opportunity_shared",
+        "opportunity.shared",
+        opportunity_events.OpportunityShared(
+            share_id="s", opportunity_id="opp-1", poster_id="poster", candidate_id="candidate", **TITLES
+        ),
+        "candidate",
+        "opportunity_shared",
+    ),
+    (
+        "on_application_submitted",
+        "application.submitted",
+        opportunity_events.ApplicationSubmitted(
+            application_id="a", opportunity_id="opp-1", poster_id="poster", applicant_id="applicant", **TITLES
+        ),
+        "poster",
+        "application_received",
+    ),
+    (
+        "on_offer_made",
+        "offer.made",
+        opportunity_events.OfferMade(
+            offer_id="off-1", opportunity_id="opp-1", poster_id="poster", applicant_id="applicant", **TITLES
+        ),
+        "applicant",
+        "offer_made",
+    ),
+    (
+        "on_offer_accepted",
+        "offer.accepted",
+        opportunity_events.OfferAccepted(
+            offer_id="off-1", opportunity_id="opp-1", poster_id="poster", applicant_id="applicant", **TITLES
+        ),
+        "poster",
+        "offer_accepted",
+    ),
+]
+
+
+def envelope(event_type: str, payload: Message) -> Envelope[Any]:
+    return Envelope.new(type=event_type, source="opportunities", payload=payload)
+
+
+@pytest.mark.parametrize(("entrypoint", "event_type", "payload", "recipient", "kind"), CASES, ids=[c[0] for c in CASES])
+def test_event_notifies_the_right_person_with_the_right_template(
+    entrypoint: str, event_type: str, payload: Message, recipient: str, kind: str
+) -> None:
+    worker = worker_factory(NotificationsWorker)
+    event = envelope(event_type, payload)
+
+    with mock.patch.object(handlers, "notify", return_value=True) as notify:
+        assert getattr(worker, entrypoint)(event) is True
+
+    notify.assert_called_once()
+    args, kwargs = notify.call_args
+    assert args == (worker.store, TEMPLATES, MAIL, event)
+    assert kwargs["handler"] == f"notifications.{entrypoint}"
+    assert kwargs["user_id"] == recipient
+    assert kwargs["kind"] == kind
+    assert kwargs["params"]["title_en"] == "Data analyst"
+    assert kwargs["params"]["title_fr"] == "Analyste de données"
+
+
+@pytest.mark.parametrize(("entrypoint", "event_type", "payload", "recipient", "kind"), CASES, ids=[c[0] for c in CASES])
+def test_worker_gives_the_template_every_placeholder_it_needs(
+    entrypoint: str, event_type: str, payload: Message, recipient: str, kind: str
+) -> None:
+    worker = worker_factory(NotificationsWorker)
+
+    with mock.patch.object(handlers, "notify", return_value=True) as notify:
+        getattr(worker, entrypoint)(envelope(event_type, payload))
+
+    # notify adds `title` in the recipient's language; render adds `lang`.
+    params = {**notify.call_args.kwargs["params"], "title": "T"}
+    for lang in ("en", "fr"):
+        TEMPLATES.render(kind, lang, params, "http://web")
+
+
+def test_new_account_gets_a_welcome() -> None:
+    worker = worker_factory(NotificationsWorker)
+    event = Envelope.new(
+        type="user.registered",
+        source="identity",
+        payload=identity_events.UserRegistered(user_id="u1", display_name="Ada Lovelace", language="fr"),
+    )
+
+    with mock.patch.object(handlers, "welcome", return_value=True) as welcome:
+        assert worker.on_user_registered(event) is True
+
+    welcome.assert_called_once_with(worker.store, TEMPLATES, MAIL, event)
+
+
+def test_timer_sends_due_emails_through_the_workers_store() -> None:
+    worker = worker_factory(NotificationsWorker)
+
+    with mock.patch.object(handlers, "send_due_emails", return_value=0) as send_due_emails:
+        worker.send_emails()
+
+    send_due_emails.assert_called_once_with(worker.store, MAIL)

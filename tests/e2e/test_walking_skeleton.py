@@ -1,0 +1,180 @@
+"""The walking-skeleton flow through the gateway's HTTP API, touching every service over real
+RabbitMQ events and gRPC: register and sign in, add skills, post, rank, share, apply, offer,
+accept; each step lands in the right inbox and mailbox, and referrals records the share."""
+
+from __future__ import annotations
+
+import email.header
+from typing import Any
+
+import httpx
+import pytest
+
+from tandem_dev.testing import StackFactory, TestStack, eventually
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "a long enough passphrase"
+
+
+class Person:
+    def __init__(self, client: httpx.Client, email_address: str, name: str, language: str):
+        r = client.post(
+            "/v1/accounts",
+            json={
+                "email": email_address,
+                "password": PASSWORD,
+                "display_name": name,
+                "language": language,
+            },
+        )
+        assert r.status_code == 201, r.text
+        self.user_id = r.json()["user_id"]
+        self.username = r.json()["username"]
+        r = client.post("/v1/auth/token", json={"email": email_address, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        self.headers = {"Authorization": f"Bearer {r.json()['access_token']}", "Accept-Language": language}
+        self.client = client
+        self.email = email_address
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self.client.get(path, headers=self.headers, **kw)
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        return self.client.post(path, headers=self.headers, json=body or {})
+
+    def put(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        return self.client.put(path, headers=self.headers, json=body)
+
+    def notices(self) -> list[dict[str, Any]]:
+        r = self.get("/v1/me/notifications")
+        assert r.status_code == 200, r.text
+        return list(r.json()["notifications"])
+
+    def notice(self, kind: str) -> dict[str, Any]:
+        found = eventually(lambda: [n for n in self.notices() if n["kind"] == kind], what=f"{kind} for {self.email}")
+        return dict(found[0])
+
+
+def _subjects_to(stack: TestStack, address: str) -> list[str]:
+    return [
+        str(email.header.make_header(email.header.decode_header(m["Subject"])))
+        for m in stack.mails()
+        if m["To"] == address
+    ]
+
+
+@pytest.fixture
+def stack(stack_factory: StackFactory) -> TestStack:
+    return stack_factory(("identity", "profiles", "opportunities", "matching", "notifications", "referrals"), edge=True)
+
+
+def test_the_whole_marketplace_flow_runs_through_every_service(stack: TestStack) -> None:
+    client = httpx.Client(base_url=stack.gateway_url, timeout=20)
+    assert client.get("/readyz").status_code == 200
+
+    # 1. Two accounts registered and signed in (identity).
+    amira = Person(client, "amira.haddad@tbs-sct.gc.ca", "Amira Haddad", "en")
+    jean = Person(client, "jean.tremblay@statcan.gc.ca", "Jean Tremblay", "fr")
+    assert amira.username == "amira.haddad"
+
+    # 2. Amira's profile gets skills (profiles); profile.updated reaches matching's read model.
+    eventually(lambda: amira.get("/v1/me/profile").status_code == 200, what="Amira's profile")
+    r = amira.put("/v1/me/profile", {"title": "Data analyst", "skill_ids": ["data-analysis", "python"]})
+    assert r.status_code == 200, r.text
+    assert [s["id"] for s in r.json()["skills"]] == ["data-analysis", "python"]
+
+    # 3. Jean posts an opportunity needing one of those skills (opportunities).
+    r = jean.post(
+        "/v1/opportunities",
+        {
+            "title_en": "Survey analysis",
+            "title_fr": "Analyse d’enquête",
+            "description_en": "Analyse a survey.",
+            "description_fr": "Analyser une enquête.",
+            "skill_ids": ["data-analysis"],
+            "openings": 1,
+        },
+    )
+    assert r.status_code == 201, r.text
+    opportunity = r.json()
+    oid = opportunity["id"]
+
+    # 4. Matching ranks Amira, saying why, in Jean's language.
+    def ranked() -> list[dict[str, Any]]:
+        resp = jean.get(f"/v1/opportunities/{oid}/candidates")
+        return resp.json()["candidates"] if resp.status_code == 200 else []
+
+    candidates = eventually(ranked, what="Amira among the candidates")
+    assert candidates[0]["user_id"] == amira.user_id
+    assert candidates[0]["reasons"][0]["text"] == "trouvé par compétence : Analyse de données"
+    english = client.get(f"/v1/opportunities/{oid}/candidates", headers={**jean.headers, "Accept-Language": "en"})
+    assert english.json()["candidates"][0]["reasons"][0]["text"] == "found by skill: Data Analysis"
+    # Only the poster sees candidates.
+    assert amira.get(f"/v1/opportunities/{oid}/candidates").status_code == 403
+
+    # 7. Jean shares the opportunity with Amira; referrals records it.
+    assert jean.post(f"/v1/opportunities/{oid}/shares", {"candidate_id": amira.user_id}).status_code == 201
+    shared = amira.notice("opportunity_shared")
+    assert shared["subject"] == "An opportunity was shared with you: Survey analysis"
+    referrals = eventually(lambda: amira.get("/v1/me/referrals").json()["referrals"], what="the referral")
+    assert referrals[0]["referrer_id"] == jean.user_id and referrals[0]["opportunity_id"] == oid
+
+    # 5. Amira applies; Jean offers; Amira accepts (opportunities).
+    r = amira.post(f"/v1/opportunities/{oid}/applications", {"message": "I would love to help."})
+    assert r.status_code == 201, r.text
+    assert jean.notice("application_received")["subject"] == "Nouvelle candidature pour Analyse d’enquête"
+    r = jean.post(f"/v1/opportunities/{oid}/offers", {"applicant_id": amira.user_id})
+    assert r.status_code == 201, r.text
+    offer_id = r.json()["id"]
+    assert amira.notice("offer_made")["link"].endswith(f"/en/offers/{offer_id}")
+    r = amira.post(f"/v1/offers/{offer_id}/accept")
+    assert r.status_code == 200 and r.json()["state"] == "accepted", r.text
+    assert jean.notice("offer_accepted")["subject"] == "Votre offre a été acceptée : Analyse d’enquête"
+
+    # 6. Every notice also went out as email to the SMTP sink, in each person's language.
+    def mail_for_everyone() -> bool:
+        return len(_subjects_to(stack, amira.email)) >= 3 and len(_subjects_to(stack, jean.email)) >= 3
+
+    eventually(mail_for_everyone, what="the emails in the sink")
+    assert "You have an offer: Survey analysis" in _subjects_to(stack, amira.email)
+    assert "Votre offre a été acceptée : Analyse d’enquête" in _subjects_to(stack, jean.email)
+    assert any(s.startswith("Welcome to Tandem") for s in _subjects_to(stack, amira.email))
+    assert any(s.startswith("Bienvenue dans Tandem") for s in _subjects_to(stack, jean.email))
+
+
+def test_bad_input_gets_a_field_specific_problem_in_the_callers_language(stack: TestStack) -> None:
+    client = httpx.Client(base_url=stack.gateway_url, timeout=20)
+    r = client.post(
+        "/v1/accounts",
+        headers={"Accept-Language": "fr"},
+        json={
+            "email": "pas-un-courriel",
+            "password": "court",
+            "display_name": "Zorro",
+            "language": "de",
+        },
+    )
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["title"] == "Certains renseignements que vous avez entrés doivent être corrigés."
+    by_field = {e["field"]: e for e in body["errors"]}
+    assert set(by_field) == {"email", "password", "display_name", "language"}
+    assert by_field["password"]["message"] == "Entrez un mot de passe d’au moins 8 caractères."
+    assert by_field["display_name"]["code"] == "display_name.first_and_last"
+
+    r = client.post("/v1/accounts", json={"email": "x@y.ca", "password": "p" * 300, "display_name": "A B"})
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {"field": "password", "code": "field.too_long", "message": "Enter no more than 256 characters."}
+    ]
+
+    r = client.get("/v1/me")
+    assert r.status_code == 401 and r.json()["code"] == "auth.required"
+    r = client.get("/v1/me", headers={"Authorization": "Bearer not.a.token"})
+    assert r.status_code == 401 and r.json()["code"] == "auth.invalid_token"
+    huge = client.post(
+        "/v1/accounts", content=b"{" + b" " * 2_000_000 + b"}", headers={"content-type": "application/json"}
+    )
+    assert huge.status_code == 413

@@ -1,0 +1,239 @@
+"""pytest fixtures for the interface and end-to-end tiers: a real RabbitMQ (a fresh virtual host
+per stack, so stacks never share queues), a real SecantusDB daemon shared by the session (each
+stack gets its own database names), an SMTP sink, and the service processes themselves.
+
+Loaded from the repository's root conftest.py.
+"""
+
+from __future__ import annotations
+
+import email
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email.message import Message as EmailMessage
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf.message import Message
+from kombu import Connection, Exchange, Producer, Queue
+
+from tandem_dev.net import free_port, wait_until
+from tandem_dev.rabbitmq import create_vhost, delete_vhost, ensure, uri_for_vhost
+from tandem_dev.stack import Ports, Stack
+from tandem_kit.events import Envelope
+
+DEFAULT_AMQP = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+@pytest.fixture(scope="session")
+def broker() -> str:
+    ensure(DEFAULT_AMQP)
+    return DEFAULT_AMQP
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A SecantusDB daemon for this test session (or MONGO_URI, if set, for a real MongoDB)."""
+    external = os.environ.get("TEST_MONGO_URI")
+    if external:
+        yield external
+        return
+    from tandem_dev.stack import PYTHON
+
+    port = free_port()
+    data = tmp_path_factory.mktemp("secantus")
+    log = (data / "secantus.log").open("ab")
+    proc = subprocess.Popen(
+        [
+            str(Path(PYTHON).with_name("secantusd-py")),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(data / "db"),
+            "--sync-on-commit",
+            "--log-level",
+            "WARNING",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    uri = f"mongodb://127.0.0.1:{port}/?journal=true"
+    from pymongo import MongoClient
+
+    def up() -> bool:
+        client: MongoClient[dict[str, Any]]
+        try:
+            with MongoClient(uri, serverSelectionTimeoutMS=300) as client:
+                client.admin.command("ping")
+            return True
+        except Exception:
+            return False
+
+    wait_until(up, 60, "SecantusDB")
+    yield uri
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(30)
+
+
+@dataclass
+class TestStack:
+    __test__ = False  # a fixture type, not a test class
+
+    stack: Stack
+    amqp_uri: str
+    mongo_uri: str
+
+    @property
+    def gateway_url(self) -> str:
+        return self.stack.gateway_url
+
+    def grpc_channel(self, service: str) -> grpc.Channel:
+        return grpc.insecure_channel(f"127.0.0.1:{self.stack.ports.grpc[service]}")
+
+    def database(self, service: str) -> Any:
+        from pymongo import MongoClient
+
+        client: MongoClient[dict[str, Any]] = MongoClient(self.mongo_uri)
+        return client[f"{self.stack.db_prefix}_{service}"]
+
+    def publish(self, source: str, event_type: str, payload: Message, *, event_id: str | None = None) -> str:
+        """Publish an event as `source`'s outbox relay would, and return its id."""
+        envelope = Envelope.new(type=event_type, source=source, payload=payload)
+        body = envelope.to_dict()
+        if event_id:
+            body["id"] = event_id
+        self.publish_raw(source, event_type, body)
+        return str(body["id"])
+
+    def publish_raw(self, source: str, event_type: str, body: Any) -> None:
+        with Connection(self.amqp_uri) as conn:
+            producer = Producer(conn.channel())
+            producer.publish(
+                body,
+                exchange=Exchange(f"{source}.events", type="topic", durable=True),
+                routing_key=event_type,
+                serializer="json",
+                delivery_mode=2,
+                mandatory=True,
+            )
+
+    def capture(self, source: str, event_type: str) -> EventCapture:
+        """Start collecting `source`'s `event_type` events from now on."""
+        return EventCapture(self.amqp_uri, source, event_type)
+
+    def mails(self) -> list[EmailMessage]:
+        directory = self.stack.mail_dir
+        if not directory.exists():
+            return []
+        return [email.message_from_bytes(p.read_bytes()) for p in sorted(directory.glob("*.eml"))]
+
+
+class EventCapture:
+    def __init__(self, amqp_uri: str, source: str, event_type: str):
+        self.conn = Connection(amqp_uri)
+        self.channel = self.conn.channel()
+        exchange = Exchange(f"{source}.events", type="topic", durable=True)
+        exchange(self.channel).declare()
+        self.queue = Queue(
+            f"test-capture-{uuid.uuid4().hex[:8]}",
+            exchange=exchange,
+            routing_key=event_type,
+            exclusive=True,
+            auto_delete=True,
+        )(self.channel)
+        self.queue.declare()
+        self.events: list[dict[str, Any]] = []
+
+    def wait_for(self, count: int = 1, timeout: float = 20) -> list[dict[str, Any]]:
+        def drained() -> bool:
+            while (msg := self.queue.get(no_ack=True)) is not None:
+                self.events.append(json.loads(msg.body))
+            return len(self.events) >= count
+
+        wait_until(drained, timeout, f"{count} event(s) on {self.queue.name}")
+        return self.events
+
+    def close(self) -> None:
+        self.conn.release()
+
+
+StackFactory = Callable[..., TestStack]
+
+
+@pytest.fixture
+def stack_factory(
+    broker: str, mongo_uri: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[StackFactory]:
+    """Start some services (api and worker each), optionally with the gateway and web, in a
+    fresh RabbitMQ virtual host and fresh databases. Every process is stopped afterwards."""
+    created: list[tuple[TestStack, str | None]] = []
+
+    def factory(services: tuple[str, ...], *, edge: bool = False, env: dict[str, str] | None = None) -> TestStack:
+        vhost = create_vhost()
+        amqp = uri_for_vhost(broker, vhost) if vhost else broker
+        var = Path(tempfile.mkdtemp(dir=tmp_path))
+        stack = Stack(
+            var=var,
+            ports=Ports.free(),
+            mongo_uri=mongo_uri,
+            amqp_uri=amqp,
+            db_prefix=f"t{uuid.uuid4().hex[:10]}",
+            log_dir=var / "logs",
+            extra_env={"TANDEM_EVENT_RETRY_DELAYS_MS": "100,300", **(env or {})},
+        )
+        test_stack = TestStack(stack, amqp, mongo_uri)
+        created.append((test_stack, vhost))
+        try:
+            stack.start(services, edge=edge)
+        except Exception:
+            _dump_logs(stack)
+            raise
+        return test_stack
+
+    yield factory
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    for test_stack, vhost in created:
+        test_stack.stack.stop()
+        if failed:
+            _dump_logs(test_stack.stack)
+        if vhost:
+            delete_vhost(vhost)
+
+
+def _dump_logs(stack: Stack) -> None:
+    for proc in stack.procs.values():
+        if proc.log_path and proc.log_path.exists():
+            print(f"==== {proc.name}\n" + proc.log_path.read_text(errors="replace")[-4000:])
+
+
+def eventually(check: Callable[[], Any], timeout: float = 20, what: str = "condition") -> Any:
+    """Poll until `check()` returns something truthy, and return it."""
+    result: list[Any] = []
+
+    def probe() -> bool:
+        value = check()
+        if value:
+            result.append(value)
+            return True
+        return False
+
+    wait_until(probe, timeout, what)
+    return result[0]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, f"rep_{report.when}", report)
