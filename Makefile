@@ -10,7 +10,7 @@ SERVICES := identity profiles opportunities matching notifications referrals
 PROTO_FILES := $(shell find protos/tandem -name '*.proto')
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-unit test-interface test-e2e lint proto rabbitmq install clean bench
+.PHONY: run test test-unit test-interface test-e2e lint proto rabbitmq promtool install clean bench
 
 install: $(STAMP) $(PROTO_STAMP)
 
@@ -38,14 +38,19 @@ proto: $(PROTO_STAMP)
 rabbitmq: install
 	$(BIN)/python -m tandem_dev.rabbitmq ensure
 
+# promtool checks the alert rules (Debian package prometheus).
+promtool:
+	tools/ensure-promtool.sh
+
 run: install rabbitmq
 	$(BIN)/python -m tandem_dev.run
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: install rabbitmq lint
+test: install rabbitmq promtool lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 test-unit: install

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -17,7 +16,7 @@ from tandem_gateway.clients import Services
 from tandem_gateway.config import GatewayConfig
 from tandem_gateway.problems import make_problem, request_language
 from tandem_gateway.routes import router
-from tandem_kit import metrics
+from tandem_kit.http_metrics import record_request
 from tandem_kit.logs import configure_logging
 
 log = logging.getLogger(__name__)
@@ -52,29 +51,24 @@ def create_app(config: GatewayConfig | None = None) -> FastAPI:
     app.mount("/metrics", make_asgi_app())
 
     @app.middleware("http")
-    async def language_limits_and_metrics(
+    async def language_and_size_limit(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         request.state.lang = request_language(request)
-        started = time.perf_counter()
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > config.max_body_bytes):
             problem = make_problem(request, 413, "request.too_large", params={"max": config.max_body_bytes})
-            response: Response = JSONResponse(
+            return JSONResponse(
                 problem.marshal(),
                 status_code=413,
                 headers={"content-type": "application/problem+json", "Content-Language": request.state.lang},
             )
-        else:
-            response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", None) or (
-            "/metrics" if request.url.path.startswith("/metrics") else "unmatched"
-        )
-        metrics.HTTP_REQUESTS.labels(template, request.method, str(response.status_code)).inc()
-        metrics.HTTP_DURATION.labels(template, request.method).observe(time.perf_counter() - started)
+        response = await call_next(request)
         response.headers.setdefault("Content-Language", request.state.lang)
         return response
+
+    # Added last, so it runs outermost and counts every answer, refusals included.
+    app.middleware("http")(record_request)
 
     @app.get("/healthz", tags=["operations"], openapi_extra={"x-tandem-access": "public"})
     async def healthz() -> dict[str, str]:

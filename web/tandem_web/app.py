@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from prometheus_client import make_asgi_app
 
+from tandem_kit.http_metrics import record_request
 from tandem_kit.i18n import LANGUAGES, Catalog
 
 HERE = Path(__file__).parent
@@ -22,6 +23,7 @@ def create_app() -> FastAPI:
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
     app = FastAPI(title="Tandem web", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/metrics", make_asgi_app())
+    app.middleware("http")(record_request)
 
     @app.get("/")
     async def root() -> RedirectResponse:

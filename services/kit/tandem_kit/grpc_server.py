@@ -26,6 +26,7 @@ from tandem_kit.i18n import KIT_CATALOG, Catalog, negotiate, request_language
 log = logging.getLogger(__name__)
 
 LANGUAGE_METADATA = "accept-language"
+_UNMEASURED = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
 
 def _pack(message: Any) -> any_pb2.Any:
@@ -81,6 +82,8 @@ class TandemInterceptor(grpc.ServerInterceptor):
         handler = continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler
+        if handler_call_details.method.startswith(_UNMEASURED):
+            return handler  # probes are not traffic: they would dilute the error ratio
         full = handler_call_details.method  # "/pkg.Service/Method"
         grpc_service, _, grpc_method = full.strip("/").rpartition("/")
         metadata = dict(handler_call_details.invocation_metadata or ())

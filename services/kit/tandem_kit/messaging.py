@@ -12,6 +12,7 @@ Retries never block the queue: the failed message is acked once its copy sits in
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import traceback
@@ -275,6 +276,7 @@ class OutboxRelay:
 
     batch_size = 200
     idle_wait = 0.5
+    lease_ttl = 6.0
 
     def __init__(self, store: Store, amqp_uri: str, sleep: Callable[[float], None] = eventlet.sleep):
         self.store = store
@@ -321,11 +323,16 @@ class OutboxRelay:
         metrics.OUTBOX_PENDING.set(self.store.pending_count())
 
     def run_forever(self) -> None:
+        """Relay while holding the service's relay lease, so that with several worker replicas
+        events still go out once and in order."""
+        lease = self.store.lease("outbox-relay", ttl=self.lease_ttl)
         backoff = 0.2
         while self._running:
             try:
+                if not lease.acquire():
+                    self._sleep(self.lease_ttl / 3)
+                    continue
                 sent = self.relay_once()
-                self._sample()
                 backoff = 0.2
                 if sent == 0:
                     self._wait_for_insert()
@@ -339,6 +346,12 @@ class OutboxRelay:
                 log.exception("outbox relay failed; will retry")
                 self._sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
+            finally:
+                # Sampled on failure too: a relay that keeps failing must show a growing lag.
+                with contextlib.suppress(Exception):
+                    self._sample()
+        with contextlib.suppress(Exception):
+            lease.release()
 
     def _wait_for_insert(self) -> None:
         """Sleep until something lands in the outbox, or `idle_wait` passes."""

@@ -9,8 +9,11 @@ unit of work writes through pymongo with a session, on the very client mongoengi
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -129,6 +132,35 @@ class UnitOfWork:
         return envelope
 
 
+class Lease:
+    """At most one holder at a time, across every process of a service, for work that must not
+    run twice at once (relaying the outbox, sending email). A holder that dies loses the lease
+    when it expires; one that stops cleanly hands it back at once."""
+
+    def __init__(self, collection: Collection[dict[str, Any]], name: str, ttl: float):
+        self.collection = collection
+        self.name = name
+        self.ttl = ttl
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def acquire(self) -> bool:
+        """Take or renew the lease; False while someone else holds it."""
+        now = utcnow()
+        try:
+            doc = self.collection.find_one_and_update(
+                {"_id": self.name, "$or": [{"holder": self.holder}, {"expires_at": {"$lt": now}}]},
+                {"$set": {"holder": self.holder, "expires_at": now + timedelta(seconds=self.ttl)}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            return False  # it exists, and is held by someone else
+        return doc is not None and doc.get("holder") == self.holder
+
+    def release(self) -> None:
+        self.collection.delete_one({"_id": self.name, "holder": self.holder})
+
+
 class Store:
     """A service's database. Built once per process."""
 
@@ -148,6 +180,14 @@ class Store:
         self.outbox = self.db.get_collection(OUTBOX, write_concern=JOURNALED)
         self.inbox = self.db.get_collection(INBOX, write_concern=JOURNALED)
         self.documents = tuple(documents)
+        self.leases = self.db.get_collection("leases", write_concern=JOURNALED)
+        self._leases: dict[str, Lease] = {}
+
+    def lease(self, name: str, ttl: float = 10.0) -> Lease:
+        """This process's claim on the lease `name` (one object per name and process)."""
+        if name not in self._leases:
+            self._leases[name] = Lease(self.leases, name, ttl)
+        return self._leases[name]
 
     def ensure_indexes(self) -> None:
         self.outbox.create_index([("published", ASCENDING), ("created_at", ASCENDING)])

@@ -140,6 +140,8 @@ def _build_message(email: OutgoingEmail, mail: MailConfig) -> EmailMessage:
 def send_due_emails(store: Store, mail: MailConfig, batch: int = 50) -> int:
     """Send pending emails whose time has come. Each is marked sent only after the SMTP server
     accepted it; its Message-ID is fixed, so a resend after a crash is recognisable."""
+    if not store.lease("email-sender", ttl=10.0).acquire():
+        return 0  # another worker replica is sending
     now = utcnow()
     due = OutgoingEmail.objects(state="pending", next_attempt_at__lte=now).order_by("next_attempt_at")[:batch]
     sent = 0
