@@ -12,7 +12,7 @@ import pytest
 
 from tandem_dev.testing import StackFactory, TestStack, eventually
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("walking-skeleton")]
 
 PASSWORD = "a long enough passphrase"
 
@@ -64,9 +64,11 @@ def _subjects_to(stack: TestStack, address: str) -> list[str]:
     ]
 
 
-@pytest.fixture
-def stack(stack_factory: StackFactory) -> TestStack:
-    return stack_factory(("identity", "profiles", "opportunities", "matching", "notifications", "referrals"), edge=True)
+@pytest.fixture(scope="module")
+def stack(module_stack_factory: StackFactory) -> TestStack:
+    return module_stack_factory(
+        ("identity", "profiles", "opportunities", "matching", "notifications", "referrals"), edge=True
+    )
 
 
 def test_the_whole_marketplace_flow_runs_through_every_service(stack: TestStack) -> None:
@@ -141,6 +143,46 @@ def test_the_whole_marketplace_flow_runs_through_every_service(stack: TestStack)
     assert "Votre offre a été acceptée : Analyse d’enquête" in _subjects_to(stack, jean.email)
     assert any(s.startswith("Welcome to Tandem") for s in _subjects_to(stack, amira.email))
     assert any(s.startswith("Bienvenue dans Tandem") for s in _subjects_to(stack, jean.email))
+
+    # Every process the flow went through reports its request and event metrics.
+    assert_every_process_reports_its_metrics(stack)
+
+
+# What each kind of process must report once the flow has run through it.
+EXPECTED_METRICS = {
+    "gateway": ['tandem_http_requests_total{method="POST",route="/v1/opportunities",status="201"}'],
+    "web": ["tandem_http_requests_total"],
+    "identity-api": ['grpc_method="Register"', 'grpc_method="SignIn"'],
+    "profiles-api": ['grpc_method="UpdateProfile"'],
+    "opportunities-api": ['grpc_method="PostOpportunity"', 'grpc_method="AcceptOffer"'],
+    "matching-api": ['grpc_method="RankCandidates"'],
+    "notifications-api": ['grpc_method="ListNotifications"'],
+    "referrals-api": ['grpc_method="ListShares"'],
+    "identity-worker": ['tandem_events_published_total{event_type="user.registered"}'],
+    "profiles-worker": ['handler="profiles.on_user_registered"', 'event_type="profile.updated"'],
+    "opportunities-worker": ['tandem_events_published_total{event_type="offer.accepted"}'],
+    "matching-worker": ['handler="matching.on_opportunity_posted"'],
+    "notifications-worker": ['handler="notifications.on_offer_accepted"'],
+    "referrals-worker": ['handler="referrals.on_opportunity_shared"', 'event_type="referral.recorded"'],
+}
+
+
+def assert_every_process_reports_its_metrics(stack: TestStack) -> None:
+    targets = stack.stack.metrics_targets()
+    assert set(targets) == set(EXPECTED_METRICS)
+    httpx.get(f"{stack.stack.web_url}/en/")  # the web placeholder's own request
+    for name, target in targets.items():
+        needles = EXPECTED_METRICS[name]
+        if name.endswith("-worker"):
+            needles = [*needles, "tandem_outbox_lag_seconds", "tandem_events_consumed_total"]
+        elif name.endswith("-api"):
+            needles = [*needles, "tandem_grpc_server_handling_seconds_bucket"]
+
+        def scraped(target: str = target, needles: list[str] = needles) -> bool:
+            text = httpx.get(f"http://{target}/metrics", timeout=5, follow_redirects=True).text
+            return all(n in text for n in needles)
+
+        eventually(scraped, timeout=10, what=f"{name}'s metrics at {target}")
 
 
 def test_bad_input_gets_a_field_specific_problem_in_the_callers_language(stack: TestStack) -> None:

@@ -171,29 +171,32 @@ class EventCapture:
 StackFactory = Callable[..., TestStack]
 
 
-@pytest.fixture
-def stack_factory(
-    broker: str, mongo_uri: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[StackFactory]:
-    """Start some services (api and worker each), optionally with the gateway and web, in a
-    fresh RabbitMQ virtual host and fresh databases. Every process is stopped afterwards."""
-    created: list[tuple[TestStack, str | None]] = []
+class _Factory:
+    """Starts stacks, each in a fresh RabbitMQ virtual host and fresh databases, and stops them."""
 
-    def factory(services: tuple[str, ...], *, edge: bool = False, env: dict[str, str] | None = None) -> TestStack:
+    def __init__(self, broker: str, mongo_uri: str, tmp: Path):
+        self.broker = broker
+        self.mongo_uri = mongo_uri
+        self.tmp = tmp
+        self.created: list[tuple[TestStack, str | None]] = []
+
+    def __call__(
+        self, services: tuple[str, ...], *, edge: bool = False, env: dict[str, str] | None = None
+    ) -> TestStack:
         vhost = create_vhost()
-        amqp = uri_for_vhost(broker, vhost) if vhost else broker
-        var = Path(tempfile.mkdtemp(dir=tmp_path))
+        amqp = uri_for_vhost(self.broker, vhost) if vhost else self.broker
+        var = Path(tempfile.mkdtemp(dir=self.tmp))
         stack = Stack(
             var=var,
             ports=Ports.free(),
-            mongo_uri=mongo_uri,
+            mongo_uri=self.mongo_uri,
             amqp_uri=amqp,
             db_prefix=f"t{uuid.uuid4().hex[:10]}",
             log_dir=var / "logs",
             extra_env={"TANDEM_EVENT_RETRY_DELAYS_MS": "100,300", **(env or {})},
         )
-        test_stack = TestStack(stack, amqp, mongo_uri)
-        created.append((test_stack, vhost))
+        test_stack = TestStack(stack, amqp, self.mongo_uri)
+        self.created.append((test_stack, vhost))
         try:
             stack.start(services, edge=edge)
         except Exception:
@@ -201,14 +204,34 @@ def stack_factory(
             raise
         return test_stack
 
+    def close(self, dump_logs: bool) -> None:
+        for test_stack, vhost in self.created:
+            test_stack.stack.stop()
+            if dump_logs:
+                _dump_logs(test_stack.stack)
+            if vhost:
+                delete_vhost(vhost)
+
+
+@pytest.fixture
+def stack_factory(
+    broker: str, mongo_uri: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[StackFactory]:
+    """Start some services (api and worker each), optionally with the gateway and web. Every
+    process is stopped after the test; its logs are printed if the test failed."""
+    factory = _Factory(broker, mongo_uri, tmp_path)
     yield factory
-    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    for test_stack, vhost in created:
-        test_stack.stack.stop()
-        if failed:
-            _dump_logs(test_stack.stack)
-        if vhost:
-            delete_vhost(vhost)
+    factory.close(dump_logs=getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed)
+
+
+@pytest.fixture(scope="module")
+def module_stack_factory(
+    broker: str, mongo_uri: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StackFactory]:
+    """Like stack_factory, for a stack that every test of a module shares."""
+    factory = _Factory(broker, mongo_uri, tmp_path_factory.mktemp("stack"))
+    yield factory
+    factory.close(dump_logs=False)
 
 
 def _dump_logs(stack: Stack) -> None:

@@ -223,6 +223,9 @@ class ServiceStore(DependencyProvider):
     def stop(self) -> None:
         if self.relay is not None:
             self.relay.stop()
+        if self.store is not None:
+            with contextlib.suppress(Exception):
+                self.store.release_leases()
 
     def kill(self) -> None:
         self.stop()
@@ -350,8 +353,6 @@ class OutboxRelay:
                 # Sampled on failure too: a relay that keeps failing must show a growing lag.
                 with contextlib.suppress(Exception):
                     self._sample()
-        with contextlib.suppress(Exception):
-            lease.release()
 
     def _wait_for_insert(self) -> None:
         """Sleep until something lands in the outbox, or `idle_wait` passes."""

@@ -194,6 +194,11 @@ class Store:
         for doc_cls in self.documents:
             doc_cls.ensure_indexes()
 
+    def release_leases(self) -> None:
+        """Hand back every lease this process holds, so a replacement need not wait for expiry."""
+        for lease in self._leases.values():
+            lease.release()
+
     def close(self) -> None:
         mongoengine.disconnect()
 
