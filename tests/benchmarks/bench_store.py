@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from pymongo import MongoClient
-
 from tandem.opportunities.v1 import events_pb2
-from tandem_dev.net import free_port, wait_until
-from tandem_dev.stack import PYTHON
+from tandem_dev import secantus
+from tandem_dev.net import free_port
 from tandem_kit.config import ServiceConfig
 from tandem_kit.events import Envelope
 from tandem_kit.storage import Store, UnitOfWork
@@ -31,32 +28,8 @@ def main() -> None:
     proc = None
     if not uri:
         port = free_port()
-        data = tempfile.mkdtemp()
-        proc = subprocess.Popen(
-            [
-                str(Path(PYTHON).with_name("secantusd-py")),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--storage-path",
-                data,
-                "--sync-on-commit",
-                "--log-level",
-                "WARNING",
-            ],
-        )
-        uri = f"mongodb://127.0.0.1:{port}/?journal=true"
-
-        def up() -> bool:
-            try:
-                with MongoClient(uri, serverSelectionTimeoutMS=300) as c:
-                    c.admin.command("ping")
-                return True
-            except Exception:
-                return False
-
-        wait_until(up, 60, "SecantusDB")
+        proc = secantus.start(port, Path(tempfile.mkdtemp()))
+        uri = secantus.uri(port)
     try:
         store = Store(ServiceConfig.from_env("notifications", {"MONGO_URI": uri, "TANDEM_DB_PREFIX": "bench"}))
         store.ensure_indexes()

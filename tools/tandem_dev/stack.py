@@ -22,8 +22,8 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from kombu import Connection
-from pymongo import MongoClient
 
+from tandem_dev import secantus
 from tandem_dev.net import free_port, port_open, wait_until
 from tandem_kit.config import SERVICES, api_metrics_port, grpc_port, worker_metrics_port
 from tandem_kit.events import load_topology
@@ -100,7 +100,7 @@ class Stack:
     # --- environment ----------------------------------------------------------------------------
     @property
     def effective_mongo_uri(self) -> str:
-        return self.mongo_uri or f"mongodb://127.0.0.1:{self.ports.secantus}/?journal=true"
+        return self.mongo_uri or secantus.uri(self.ports.secantus)
 
     @property
     def gateway_url(self) -> str:
@@ -178,15 +178,6 @@ class Stack:
 
         return check
 
-    def _mongo_ok(self) -> bool:
-        try:
-            client: MongoClient[dict[str, object]]
-            with MongoClient(self.effective_mongo_uri, serverSelectionTimeoutMS=500) as client:
-                client.admin.command("ping")
-            return True
-        except Exception:
-            return False
-
     # --- process specs --------------------------------------------------------------------------
     def infra_procs(self) -> list[Proc]:
         procs = []
@@ -194,19 +185,8 @@ class Stack:
             procs.append(
                 Proc(
                     "secantus",
-                    [
-                        str(Path(PYTHON).with_name("secantusd-py")),
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(self.ports.secantus),
-                        "--storage-path",
-                        str(self.var / "secantus"),
-                        "--sync-on-commit",
-                        "--log-level",
-                        "WARNING",
-                    ],
-                    self._mongo_ok,
+                    secantus.command(self.ports.secantus, self.var / "secantus"),
+                    lambda: secantus.answers(self.effective_mongo_uri),
                 )
             )
         procs.append(

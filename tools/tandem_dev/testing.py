@@ -25,6 +25,7 @@ import pytest
 from google.protobuf.message import Message
 from kombu import Connection, Exchange, Producer, Queue
 
+from tandem_dev import secantus
 from tandem_dev.net import free_port, wait_until
 from tandem_dev.rabbitmq import create_vhost, delete_vhost, ensure, uri_for_vhost
 from tandem_dev.stack import Ports, Stack
@@ -46,41 +47,11 @@ def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if external:
         yield external
         return
-    from tandem_dev.stack import PYTHON
-
     port = free_port()
     data = tmp_path_factory.mktemp("secantus")
     log = (data / "secantus.log").open("ab")
-    proc = subprocess.Popen(
-        [
-            str(Path(PYTHON).with_name("secantusd-py")),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--storage-path",
-            str(data / "db"),
-            "--sync-on-commit",
-            "--log-level",
-            "WARNING",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    uri = f"mongodb://127.0.0.1:{port}/?journal=true"
-    from pymongo import MongoClient
-
-    def up() -> bool:
-        client: MongoClient[dict[str, Any]]
-        try:
-            with MongoClient(uri, serverSelectionTimeoutMS=300) as client:
-                client.admin.command("ping")
-            return True
-        except Exception:
-            return False
-
-    wait_until(up, 60, "SecantusDB")
+    proc = secantus.start(port, data / "db", stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    uri = secantus.uri(port)
     yield uri
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(30)

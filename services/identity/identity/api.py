@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import grpc
@@ -13,7 +12,7 @@ from identity.store import DOCUMENTS
 from identity.tokens import KeyRing
 from tandem.identity.v1 import identity_pb2, identity_pb2_grpc
 from tandem_kit.config import ServiceConfig
-from tandem_kit.grpc_server import ApiServer
+from tandem_kit.grpc_server import ApiServer, Servicer
 from tandem_kit.i18n import Catalog
 from tandem_kit.storage import Store
 
@@ -66,12 +65,16 @@ class IdentityApi(identity_pb2_grpc.IdentityServiceServicer):
 
 
 def build_server(config: ServiceConfig) -> ApiServer:
-    store = Store(config, DOCUMENTS)
-    store.ensure_indexes()
+    store = Store.open(config, DOCUMENTS)
     keys = KeyRing(store, TokenConfig.from_env())
-
-    def register(server: grpc.Server) -> Iterable[str]:
-        identity_pb2_grpc.add_IdentityServiceServicer_to_server(IdentityApi(store, keys), server)
-        return [identity_pb2.DESCRIPTOR.services_by_name["IdentityService"].full_name]
-
-    return ApiServer(config, CATALOG, register)
+    return ApiServer(
+        config,
+        CATALOG,
+        [
+            Servicer(
+                identity_pb2_grpc.add_IdentityServiceServicer_to_server,
+                IdentityApi(store, keys),
+                identity_pb2.DESCRIPTOR.services_by_name["IdentityService"],
+            )
+        ],
+    )

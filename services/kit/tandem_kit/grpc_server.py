@@ -9,10 +9,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent import futures
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.descriptor import ServiceDescriptor
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
@@ -129,15 +131,24 @@ class TandemInterceptor(grpc.ServerInterceptor):
         )
 
 
+@dataclass(frozen=True)
+class Servicer:
+    """One gRPC service to serve: the generated `add_<X>Servicer_to_server` function, the
+    implementation, and the service's descriptor (`<module>_pb2.DESCRIPTOR.services_by_name[...]`)."""
+
+    add: Callable[[Any, grpc.Server], None]
+    implementation: object
+    descriptor: ServiceDescriptor
+
+
 class ApiServer:
-    """Builds and runs a service's gRPC server. `register` adds the servicers and returns their
-    full service names (for health and reflection)."""
+    """Builds and runs a service's gRPC server, with health and reflection for every servicer."""
 
     def __init__(
         self,
         config: ServiceConfig,
         catalog: Catalog,
-        register: Callable[[grpc.Server], Iterable[str]],
+        servicers: Iterable[Servicer],
         *,
         max_workers: int = 16,
         bind: str | None = None,
@@ -151,7 +162,10 @@ class ApiServer:
             # Two processes must never silently share a port.
             options=[("grpc.so_reuseport", 0)],
         )
-        names = list(register(self.server))
+        names = []
+        for servicer in servicers:
+            servicer.add(servicer.implementation, self.server)
+            names.append(servicer.descriptor.full_name)
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(

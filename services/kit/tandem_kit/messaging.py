@@ -211,8 +211,7 @@ class ServiceStore(DependencyProvider):
 
     def setup(self) -> None:
         config = ServiceConfig.from_env(self.container.config["TANDEM_SERVICE"])
-        self.store = Store(config, self.documents)
-        self.store.ensure_indexes()
+        self.store = Store.open(config, self.documents)
         if self.relay_enabled:
             self.relay = OutboxRelay(self.store, config.amqp_uri)
 

@@ -189,6 +189,13 @@ class Store:
             self._leases[name] = Lease(self.leases, name, ttl)
         return self._leases[name]
 
+    @classmethod
+    def open(cls, config: ServiceConfig, documents: Iterable[type[mongoengine.Document]] = ()) -> Store:
+        """Connect and make sure every index exists: what each process does at start."""
+        store = cls(config, documents)
+        store.ensure_indexes()
+        return store
+
     def ensure_indexes(self) -> None:
         self.outbox.create_index([("published", ASCENDING), ("created_at", ASCENDING)])
         for doc_cls in self.documents:

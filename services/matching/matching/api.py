@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import grpc
@@ -14,7 +13,7 @@ from tandem.common.v1 import common_pb2
 from tandem.matching.v1 import matching_pb2 as pb
 from tandem.matching.v1 import matching_pb2_grpc as pb_grpc
 from tandem_kit.config import ServiceConfig
-from tandem_kit.grpc_server import ApiServer
+from tandem_kit.grpc_server import ApiServer, Servicer
 from tandem_kit.i18n import Catalog
 from tandem_kit.storage import Store
 
@@ -42,11 +41,15 @@ class MatchingApi(pb_grpc.MatchingServiceServicer):
 
 
 def build_server(config: ServiceConfig) -> ApiServer:
-    store = Store(config, DOCUMENTS)
-    store.ensure_indexes()
-
-    def register(server: grpc.Server) -> Iterable[str]:
-        pb_grpc.add_MatchingServiceServicer_to_server(MatchingApi(), server)
-        return [pb.DESCRIPTOR.services_by_name["MatchingService"].full_name]
-
-    return ApiServer(config, CATALOG, register)
+    Store.open(config, DOCUMENTS)  # opens the connection that the handlers' mongoengine reads use
+    return ApiServer(
+        config,
+        CATALOG,
+        [
+            Servicer(
+                pb_grpc.add_MatchingServiceServicer_to_server,
+                MatchingApi(),
+                pb.DESCRIPTOR.services_by_name["MatchingService"],
+            )
+        ],
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import grpc
@@ -12,7 +11,7 @@ from notifications.store import DOCUMENTS, Notification
 from tandem.notifications.v1 import notifications_pb2 as pb
 from tandem.notifications.v1 import notifications_pb2_grpc as pb_grpc
 from tandem_kit.config import ServiceConfig
-from tandem_kit.grpc_server import ApiServer
+from tandem_kit.grpc_server import ApiServer, Servicer
 from tandem_kit.i18n import Catalog
 from tandem_kit.storage import Store
 
@@ -53,11 +52,15 @@ class NotificationsApi(pb_grpc.NotificationsServiceServicer):
 
 
 def build_server(config: ServiceConfig) -> ApiServer:
-    store = Store(config, DOCUMENTS)
-    store.ensure_indexes()
-
-    def register(server: grpc.Server) -> Iterable[str]:
-        pb_grpc.add_NotificationsServiceServicer_to_server(NotificationsApi(), server)
-        return [pb.DESCRIPTOR.services_by_name["NotificationsService"].full_name]
-
-    return ApiServer(config, CATALOG, register)
+    Store.open(config, DOCUMENTS)  # opens the connection that the handlers' mongoengine reads use
+    return ApiServer(
+        config,
+        CATALOG,
+        [
+            Servicer(
+                pb_grpc.add_NotificationsServiceServicer_to_server,
+                NotificationsApi(),
+                pb.DESCRIPTOR.services_by_name["NotificationsService"],
+            )
+        ],
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from nameko.timer import timer
 
 from notifications import handlers
@@ -14,6 +16,13 @@ from tandem_kit.events import Envelope
 from tandem_kit.messaging import ServiceStore, WorkerMetrics, on_event
 from tandem_kit.storage import Store
 
+OpportunityEvent = TypeVar(
+    "OpportunityEvent",
+    opp_events.OpportunityShared,
+    opp_events.ApplicationSubmitted,
+    opp_events.OfferMade,
+    opp_events.OfferAccepted,
+)
 TEMPLATES = Templates.load()
 MAIL = MailConfig.from_env()
 
@@ -30,63 +39,34 @@ class NotificationsWorker:
 
     @on_event("opportunities", "opportunity.shared", opp_events.OpportunityShared)
     def on_opportunity_shared(self, event: Envelope[opp_events.OpportunityShared]) -> bool:
-        e = event.payload
-        return handlers.notify(
-            self.store,
-            TEMPLATES,
-            MAIL,
-            event,
-            handler="notifications.on_opportunity_shared",
-            user_id=e.candidate_id,
-            kind="opportunity_shared",
-            params={"opportunity_id": e.opportunity_id, "title_en": e.title_en, "title_fr": e.title_fr},
-        )
+        return self._notify(event, "on_opportunity_shared", event.payload.candidate_id, "opportunity_shared")
 
     @on_event("opportunities", "application.submitted", opp_events.ApplicationSubmitted)
     def on_application_submitted(self, event: Envelope[opp_events.ApplicationSubmitted]) -> bool:
-        e = event.payload
-        return handlers.notify(
-            self.store,
-            TEMPLATES,
-            MAIL,
-            event,
-            handler="notifications.on_application_submitted",
-            user_id=e.poster_id,
-            kind="application_received",
-            params={"opportunity_id": e.opportunity_id, "title_en": e.title_en, "title_fr": e.title_fr},
-        )
+        return self._notify(event, "on_application_submitted", event.payload.poster_id, "application_received")
 
     @on_event("opportunities", "offer.made", opp_events.OfferMade)
     def on_offer_made(self, event: Envelope[opp_events.OfferMade]) -> bool:
-        e = event.payload
-        return handlers.notify(
-            self.store,
-            TEMPLATES,
-            MAIL,
-            event,
-            handler="notifications.on_offer_made",
-            user_id=e.applicant_id,
-            kind="offer_made",
-            params={
-                "opportunity_id": e.opportunity_id,
-                "offer_id": e.offer_id,
-                "title_en": e.title_en,
-                "title_fr": e.title_fr,
-            },
+        return self._notify(
+            event, "on_offer_made", event.payload.applicant_id, "offer_made", offer_id=event.payload.offer_id
         )
 
     @on_event("opportunities", "offer.accepted", opp_events.OfferAccepted)
     def on_offer_accepted(self, event: Envelope[opp_events.OfferAccepted]) -> bool:
+        return self._notify(event, "on_offer_accepted", event.payload.poster_id, "offer_accepted")
+
+    def _notify(self, event: Envelope[OpportunityEvent], handler: str, user_id: str, kind: str, **extra: str) -> bool:
+        """A notice about an opportunity, titled in the recipient's language."""
         e = event.payload
         return handlers.notify(
             self.store,
             TEMPLATES,
             MAIL,
             event,
-            handler="notifications.on_offer_accepted",
-            user_id=e.poster_id,
-            kind="offer_accepted",
-            params={"opportunity_id": e.opportunity_id, "title_en": e.title_en, "title_fr": e.title_fr},
+            handler=f"notifications.{handler}",
+            user_id=user_id,
+            kind=kind,
+            params={"opportunity_id": e.opportunity_id, "title_en": e.title_en, "title_fr": e.title_fr, **extra},
         )
 
     @timer(interval=0.5)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from opportunities.store import DOCUMENTS, Application, Offer, Opportunity
 from tandem.opportunities.v1 import opportunities_pb2 as pb
 from tandem.opportunities.v1 import opportunities_pb2_grpc as pb_grpc
 from tandem_kit.config import ServiceConfig
-from tandem_kit.grpc_server import ApiServer
+from tandem_kit.grpc_server import ApiServer, Servicer
 from tandem_kit.i18n import Catalog
 from tandem_kit.storage import Store
 
@@ -117,11 +116,15 @@ class OpportunitiesApi(pb_grpc.OpportunitiesServiceServicer):
 
 
 def build_server(config: ServiceConfig) -> ApiServer:
-    store = Store(config, DOCUMENTS)
-    store.ensure_indexes()
-
-    def register(server: grpc.Server) -> Iterable[str]:
-        pb_grpc.add_OpportunitiesServiceServicer_to_server(OpportunitiesApi(store), server)
-        return [pb.DESCRIPTOR.services_by_name["OpportunitiesService"].full_name]
-
-    return ApiServer(config, CATALOG, register)
+    store = Store.open(config, DOCUMENTS)
+    return ApiServer(
+        config,
+        CATALOG,
+        [
+            Servicer(
+                pb_grpc.add_OpportunitiesServiceServicer_to_server,
+                OpportunitiesApi(store),
+                pb.DESCRIPTOR.services_by_name["OpportunitiesService"],
+            )
+        ],
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import grpc
@@ -13,7 +12,7 @@ from profiles.store import DOCUMENTS, Profile
 from tandem.common.v1 import common_pb2
 from tandem.profiles.v1 import profiles_pb2, profiles_pb2_grpc
 from tandem_kit.config import ServiceConfig
-from tandem_kit.grpc_server import ApiServer
+from tandem_kit.grpc_server import ApiServer, Servicer
 from tandem_kit.i18n import Catalog, request_language
 from tandem_kit.storage import Store
 
@@ -61,12 +60,16 @@ class ProfilesApi(profiles_pb2_grpc.ProfilesServiceServicer):
 
 
 def build_server(config: ServiceConfig) -> ApiServer:
-    store = Store(config, DOCUMENTS)
-    store.ensure_indexes()
+    store = Store.open(config, DOCUMENTS)
     taxonomy = Taxonomy.load()
-
-    def register(server: grpc.Server) -> Iterable[str]:
-        profiles_pb2_grpc.add_ProfilesServiceServicer_to_server(ProfilesApi(store, taxonomy), server)
-        return [profiles_pb2.DESCRIPTOR.services_by_name["ProfilesService"].full_name]
-
-    return ApiServer(config, CATALOG, register)
+    return ApiServer(
+        config,
+        CATALOG,
+        [
+            Servicer(
+                profiles_pb2_grpc.add_ProfilesServiceServicer_to_server,
+                ProfilesApi(store, taxonomy),
+                profiles_pb2.DESCRIPTOR.services_by_name["ProfilesService"],
+            )
+        ],
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import grpc
@@ -12,7 +11,7 @@ from referrals.store import DOCUMENTS, Referral
 from tandem.referrals.v1 import referrals_pb2 as pb
 from tandem.referrals.v1 import referrals_pb2_grpc as pb_grpc
 from tandem_kit.config import ServiceConfig
-from tandem_kit.grpc_server import ApiServer
+from tandem_kit.grpc_server import ApiServer, Servicer
 from tandem_kit.i18n import Catalog
 from tandem_kit.storage import Store
 
@@ -31,11 +30,15 @@ class ReferralsApi(pb_grpc.ReferralsServiceServicer):
 
 
 def build_server(config: ServiceConfig) -> ApiServer:
-    store = Store(config, DOCUMENTS)
-    store.ensure_indexes()
-
-    def register(server: grpc.Server) -> Iterable[str]:
-        pb_grpc.add_ReferralsServiceServicer_to_server(ReferralsApi(), server)
-        return [pb.DESCRIPTOR.services_by_name["ReferralsService"].full_name]
-
-    return ApiServer(config, CATALOG, register)
+    Store.open(config, DOCUMENTS)  # opens the connection that the handlers' mongoengine reads use
+    return ApiServer(
+        config,
+        CATALOG,
+        [
+            Servicer(
+                pb_grpc.add_ReferralsServiceServicer_to_server,
+                ReferralsApi(),
+                pb.DESCRIPTOR.services_by_name["ReferralsService"],
+            )
+        ],
+    )
