@@ -15,7 +15,7 @@ from tandem_gateway.auth import TokenVerifier
 from tandem_gateway.clients import Services
 from tandem_gateway.config import GatewayConfig
 from tandem_gateway.problems import make_problem, request_language
-from tandem_gateway.routes import router
+from tandem_gateway.routes import ROUTERS
 from tandem_kit.http_metrics import record_request
 from tandem_kit.logs import configure_logging
 
@@ -47,7 +47,8 @@ def create_app(config: GatewayConfig | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
-    app.include_router(router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.mount("/metrics", make_asgi_app())
 
     @app.middleware("http")

@@ -154,26 +154,32 @@ class _Factory:
     def __call__(
         self, services: tuple[str, ...], *, edge: bool = False, env: dict[str, str] | None = None
     ) -> TestStack:
-        vhost = create_vhost()
-        amqp = uri_for_vhost(self.broker, vhost) if vhost else self.broker
-        var = Path(tempfile.mkdtemp(dir=self.tmp))
-        stack = Stack(
-            var=var,
-            ports=Ports.free(),
-            mongo_uri=self.mongo_uri,
-            amqp_uri=amqp,
-            db_prefix=f"t{uuid.uuid4().hex[:10]}",
-            log_dir=var / "logs",
-            extra_env={"TANDEM_EVENT_RETRY_DELAYS_MS": "100,300", **(env or {})},
-        )
-        test_stack = TestStack(stack, amqp, self.mongo_uri)
-        self.created.append((test_stack, vhost))
-        try:
-            stack.start(services, edge=edge)
-        except Exception:
-            _dump_logs(stack)
-            raise
-        return test_stack
+        # Another program on this machine may take a port we chose before our process binds it;
+        # a stack that fails to start is started again on other ports, once.
+        for attempt in (1, 2):
+            vhost = create_vhost()
+            amqp = uri_for_vhost(self.broker, vhost) if vhost else self.broker
+            var = Path(tempfile.mkdtemp(dir=self.tmp))
+            stack = Stack(
+                var=var,
+                ports=Ports.free(),
+                mongo_uri=self.mongo_uri,
+                amqp_uri=amqp,
+                db_prefix=f"t{uuid.uuid4().hex[:10]}",
+                log_dir=var / "logs",
+                extra_env={"TANDEM_EVENT_RETRY_DELAYS_MS": "100,300", **(env or {})},
+            )
+            test_stack = TestStack(stack, amqp, self.mongo_uri)
+            self.created.append((test_stack, vhost))
+            try:
+                stack.start(services, edge=edge)
+                return test_stack
+            except Exception:
+                _dump_logs(stack)
+                stack.stop()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def close(self, dump_logs: bool) -> None:
         for test_stack, vhost in self.created:
