@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mongoengine import DateTimeField, Document, EmailField, ListField, StringField
+from mongoengine import DateTimeField, Document, ListField, StringField
 
 
 class Account(Document):
@@ -14,7 +14,8 @@ class Account(Document):
         ],
     }
     id = StringField(primary_key=True)
-    email = EmailField(required=True, max_length=254)
+    # Checked by the domain with email-validator; the store keeps what the domain accepted.
+    email = StringField(required=True, max_length=254)
     username = StringField(required=True, max_length=64)
     display_name = StringField(required=True, max_length=100)
     language = StringField(required=True, choices=("en", "fr"))

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from email_validator import EmailNotValidError, validate_email
+
 from tandem_kit.errors import FieldCollector
 from tandem_kit.i18n import LANGUAGES
 
@@ -15,8 +17,6 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 256
 DISPLAY_NAME_MAX = 100
 DEPARTMENT_MAX = 200
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,12 @@ def validate_registration(email: str, password: str, display_name: str, language
         errors.add("email", "field.required")
     elif len(email_n) > EMAIL_MAX:
         errors.add("email", "field.too_long", max=EMAIL_MAX)
-    elif not _EMAIL.match(email_n):
-        errors.add("email", "email.invalid")
+    else:
+        try:
+            # Syntax only, no DNS look-up. Mail goes out without SMTPUTF8, so the mailbox is ASCII.
+            email_n = validate_email(email_n, check_deliverability=False, allow_smtputf8=False).normalized.lower()
+        except EmailNotValidError:
+            errors.add("email", "email.invalid")
 
     if not password:
         errors.add("password", "field.required")

@@ -4,6 +4,7 @@ password hash, signed tokens and the refusals a person sees."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import grpc
@@ -111,6 +112,60 @@ def test_an_email_already_registered_in_another_case_is_refused(identity: pb_grp
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     violations = _detail(error, error_details_pb2.BadRequest).field_violations
     assert [(v.field, v.reason) for v in violations] == [("email", "email.taken")]
+
+
+def test_an_email_the_store_cannot_keep_is_a_field_error_not_an_internal_one(
+    stack: TestStack, identity: pb_grpc.IdentityServiceStub
+) -> None:
+    # Once, the domain accepted any x@y.z and the store then refused this one, which surfaced as
+    # INTERNAL. Mail goes out without SMTPUTF8, so a non-ASCII mailbox is refused up front.
+    error = _refusal(
+        identity.Register,
+        pb.RegisterRequest(
+            email="émilie.tremblay@example.gc.ca", password=PASSWORD, display_name="Émilie Tremblay", language="fr"
+        ),
+        metadata=FRENCH,
+    )
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    violations = _detail(error, error_details_pb2.BadRequest).field_violations
+    assert [(v.field, v.reason) for v in violations] == [("email", "email.invalid")]
+    assert stack.database("identity").accounts.count_documents({}) == 0
+
+
+def test_people_with_the_same_name_registering_at_once_get_distinct_usernames(
+    stack: TestStack, identity: pb_grpc.IdentityServiceStub
+) -> None:
+    emails = [f"amira.haddad.{n}@example.gc.ca" for n in range(8)]
+
+    with ThreadPoolExecutor(max_workers=len(emails)) as pool:
+        usernames = sorted(r.username for r in pool.map(lambda e: _register(identity, e), emails))
+
+    assert usernames == sorted(["amira.haddad", *(f"amira.haddad{n}" for n in range(2, 9))])
+    assert stack.database("identity").accounts.count_documents({}) == len(emails)
+
+
+def test_the_same_email_registered_concurrently_is_refused_like_a_taken_one(
+    stack: TestStack, identity: pb_grpc.IdentityServiceStub
+) -> None:
+    def attempt(n: int) -> pb.RegisterResponse | grpc.RpcError:
+        try:
+            return _register(identity, "amira.haddad@example.gc.ca", display_name=f"Amira Haddad{n}")
+        except grpc.RpcError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(attempt, range(8)))
+
+    assert len([o for o in outcomes if isinstance(o, pb.RegisterResponse)]) == 1
+    refusals = [o for o in outcomes if isinstance(o, grpc.RpcError)]
+    assert {(e.code(), _detail(e, error_details_pb2.ErrorInfo).reason) for e in refusals} == {
+        (grpc.StatusCode.INVALID_ARGUMENT, "error.invalid_request")
+    }
+    assert {
+        tuple((v.field, v.reason) for v in _detail(e, error_details_pb2.BadRequest).field_violations) for e in refusals
+    } == {(("email", "email.taken"),)}
+    assert stack.database("identity").accounts.count_documents({}) == 1
 
 
 def test_the_password_is_stored_as_argon2id_with_the_owasp_baseline(

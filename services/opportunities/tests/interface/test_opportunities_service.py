@@ -133,6 +133,29 @@ def test_an_application_is_announced_and_counted(
     }
 
 
+def test_concurrent_applications_count_each_applicant_once(
+    stack: TestStack, opportunities: pb_grpc.OpportunitiesServiceStub
+) -> None:
+    opportunity = _post(opportunities)
+    applicants = [f"applicant-{n:02}" for n in range(10)] * 2  # everyone clicks twice
+
+    def attempt(applicant: str) -> pb.Application | grpc.RpcError:
+        try:
+            return _apply(opportunities, opportunity.id, applicant)
+        except grpc.RpcError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=len(applicants)) as pool:
+        outcomes = list(pool.map(attempt, applicants))
+
+    accepted = sorted(o.applicant_id for o in outcomes if isinstance(o, pb.Application))
+    refused = [_reason(o) for o in outcomes if isinstance(o, grpc.RpcError)]
+    assert accepted == sorted(set(applicants))
+    assert refused == [(grpc.StatusCode.ALREADY_EXISTS, "apply.already_applied")] * 10
+    assert opportunities.GetOpportunity(pb.GetOpportunityRequest(id=opportunity.id)).applicant_count == 10
+    assert stack.database("opportunities").outbox.count_documents({"type": "application.submitted"}) == 10
+
+
 def test_applying_twice_is_refused_and_counted_once(opportunities: pb_grpc.OpportunitiesServiceStub) -> None:
     opportunity = _post(opportunities)
     _apply(opportunities, opportunity.id, "applicant")

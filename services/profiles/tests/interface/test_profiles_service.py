@@ -213,4 +213,5 @@ def test_a_redelivered_registration_creates_one_profile_and_one_event(
     assert db.inbox.count_documents({"event_id": "same-registration"}) == 1
     assert db.outbox.count_documents({"type": "profile.updated"}) == 1
     assert len(updated.wait_for(1)) == 1
-    assert _profile(profiles).version == 1  # type: ignore[union-attr]
+    profile = _profile(profiles)
+    assert profile is not None and profile.version == 1
