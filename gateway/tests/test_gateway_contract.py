@@ -13,7 +13,7 @@ from tandem_gateway.app import create_app
 from tandem_gateway.config import GatewayConfig
 from tandem_kit.config import SERVICES
 
-ACCESS_LEVELS = {"public", "member", "poster"}
+ACCESS_LEVELS = {"public", "member", "poster", "staff"}
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tandem_dev.samples import opportunity_body
 from tandem_dev.testing import StackFactory, TestStack, eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("walking-skeleton")]
@@ -89,14 +90,9 @@ def test_the_whole_marketplace_flow_runs_through_every_service(stack: TestStack)
     # 3. Jean posts an opportunity needing one of those skills (opportunities).
     r = jean.post(
         "/v1/opportunities",
-        {
-            "title_en": "Survey analysis",
-            "title_fr": "Analyse d’enquête",
-            "description_en": "Analyse a survey.",
-            "description_fr": "Analyser une enquête.",
-            "skill_ids": ["data-analysis"],
-            "openings": 1,
-        },
+        opportunity_body(
+            title_en="Survey analysis", title_fr="Analyse d’enquête", skill_ids=["data-analysis"], department="statcan"
+        ),
     )
     assert r.status_code == 201, r.text
     opportunity = r.json()

@@ -4,10 +4,11 @@ account that exists is signed in, not created again, and the demo opportunity is
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+
+from tandem_dev.samples import opportunity_body
 
 PASSWORD = "demo-passphrase-2026"
 PEOPLE: list[dict[str, Any]] = [
@@ -97,17 +98,17 @@ def load(gateway_url: str) -> None:
             client.post(
                 "/v1/opportunities",
                 headers=headers,
-                json={
-                    "title_en": "Micro-mission: analyse survey data for a dashboard",
-                    "title_fr": "Micro-mission : analyser des données d’enquête pour un tableau de bord",
-                    "description_en": "Help our team clean and analyse a national survey and publish a dashboard.",
-                    "description_fr": (
+                json=opportunity_body(
+                    title_en="Micro-mission: analyse survey data for a dashboard",
+                    title_fr="Micro-mission : analyser des données d’enquête pour un tableau de bord",
+                    description_en="Help our team clean and analyse a national survey and publish a dashboard.",
+                    description_fr=(
                         "Aidez notre équipe à nettoyer et analyser une enquête nationale "
                         "et à publier un tableau de bord."
                     ),
-                    "skill_ids": ["data-analysis", "python", "data-visualization"],
-                    "openings": 1,
-                    "application_deadline": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
-                },
+                    skill_ids=["data-analysis", "python", "data-visualization"],
+                    department="statcan",
+                    deadline_in_days=30,
+                ),
             ).raise_for_status()
     print(f"[demo] {len(PEOPLE)} demo accounts ready", flush=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import httpx
 import pytest
 from google.protobuf.message import Message
 from kombu import Connection, Exchange, Producer, Queue
@@ -108,6 +109,64 @@ class TestStack:
         if not directory.exists():
             return []
         return [email.message_from_bytes(p.read_bytes()) for p in sorted(directory.glob("*.eml"))]
+
+
+class Member:
+    """A person using the public API through the gateway, signed in."""
+
+    PASSWORD = "a long enough passphrase"
+
+    def __init__(self, client: httpx.Client, user_id: str, name: str, email_address: str, headers: dict[str, str]):
+        self.client = client
+        self.user_id = user_id
+        self.name = name
+        self.email = email_address
+        self.headers = headers
+
+    @classmethod
+    def sign_up(
+        cls, stack: TestStack, client: httpx.Client, email_address: str, name: str, language: str, department: str
+    ) -> Member:
+        r = client.post(
+            "/v1/accounts",
+            json={
+                "email": email_address,
+                "password": cls.PASSWORD,
+                "display_name": name,
+                "language": language,
+                "department": department,
+            },
+        )
+        assert r.status_code == 201, r.text
+        r = client.post("/v1/auth/token", json={"email": email_address, "password": cls.PASSWORD})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        return cls(
+            client,
+            body["user_id"],
+            name,
+            email_address,
+            {"Authorization": f"Bearer {body['access_token']}", "Accept-Language": language},
+        )
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self.client.get(path, headers=self.headers, **kw)
+
+    def post(self, path: str, body: Any = None) -> httpx.Response:
+        return self.client.post(path, headers=self.headers, json=body or {})
+
+    def put(self, path: str, body: Any) -> httpx.Response:
+        return self.client.put(path, headers=self.headers, json=body)
+
+    def notices(self) -> list[dict[str, Any]]:
+        r = self.get("/v1/me/notifications")
+        assert r.status_code == 200, r.text
+        return list(r.json()["notifications"])
+
+    def notice(self, kind: str) -> dict[str, Any]:
+        """The newest notice of this kind, waiting for it to arrive."""
+        found = eventually(lambda: [n for n in self.notices() if n["kind"] == kind], what=f"{kind} for {self.email}")
+        return dict(found[0])
 
 
 class EventCapture:

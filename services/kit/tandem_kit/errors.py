@@ -79,3 +79,12 @@ class FieldCollector:
     def raise_if_any(self) -> None:
         if self.errors:
             raise InvalidInput(self.errors)
+
+
+class Unavailable(DomainError):
+    """A service this one depends on did not answer; the caller may try again."""
+
+    status = grpc.StatusCode.UNAVAILABLE
+
+    def __init__(self) -> None:
+        super().__init__("error.unavailable")

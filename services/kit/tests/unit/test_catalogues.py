@@ -280,10 +280,10 @@ def test_code_scan_finds_every_kind_of_call() -> None:
         (package.name, use.code, use.params) for package in service_packages() for use in package_code_uses(package)
     }
 
-    assert ("opportunities", "deadline.past", frozenset()) in uses  # FieldCollector.add
+    assert ("opportunities", "date.past", frozenset()) in uses  # FieldCollector.add
     assert ("opportunities", "openings.range", frozenset({"max"})) in uses  # ... with params
     assert ("referrals", "user_id.required", frozenset()) in uses  # InvalidInput.one
-    assert ("opportunities", "apply.closed", frozenset()) in uses  # Refused
+    assert ("opportunities", "cancel.has_participants", frozenset()) in uses  # Refused
     assert ("opportunities", "opportunity.not_poster", frozenset()) in uses  # Forbidden
     assert ("identity", "account.not_found", frozenset()) in uses  # NotFound
     assert ("identity", "email.taken", frozenset()) in uses  # Conflict

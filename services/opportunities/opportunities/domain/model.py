@@ -1,99 +1,100 @@
-"""Opportunity rules. Pure: no I/O."""
+"""An opportunity's lifecycle: who may do what, and when. Pure: no I/O.
+
+    open ──cancel──► cancelled ──reopen──► open
+    open ──complete──► completed (final: closed to new applications, counted as a match)
+
+An application is submitted, then offered, then accepted or declined; the poster may remove it
+and the applicant may withdraw it while it is submitted or offered. Outstanding plus accepted
+offers never exceed the openings (the store guards that with a conditional update).
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 
 from tandem_kit.errors import FieldCollector, Forbidden, Refused
 
-TITLE_MAX = 200
-DESCRIPTION_MAX = 10_000
 MESSAGE_MAX = 2_000
-OPENINGS_MAX = 100
-SKILLS_MAX = 30
-_SKILL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
-OPEN = "open"
+OPEN, CANCELLED, COMPLETED = "open", "cancelled", "completed"
+SUBMITTED, OFFERED, ACCEPTED, DECLINED, REMOVED, WITHDRAWN = (
+    "submitted",
+    "offered",
+    "accepted",
+    "declined",
+    "removed",
+    "withdrawn",
+)
+OUTSTANDING, RESCINDED = "outstanding", "rescinded"
+ACTIVE_APPLICATION = (SUBMITTED, OFFERED)
 
 
 @dataclass(frozen=True)
-class Posting:
-    title_en: str
-    title_fr: str
-    description_en: str
-    description_fr: str
-    skill_ids: list[str]
-    openings: int
-    application_deadline: datetime | None
+class Facts:
+    """What the rules need to know about an opportunity."""
+
+    state: str
+    poster_id: str
+    department: str
+    limited_to_department: bool
+    application_deadline: date
 
 
-def _clean(text: str) -> str:
-    return text.strip()
+def cannot_apply_reason(opp: Facts, *, applicant_id: str, applicant_department: str, today: date) -> str:
+    """The code of the reason `applicant_id` may not apply, or "" if they may."""
+    if opp.state != OPEN:
+        return "apply.closed"
+    if opp.poster_id == applicant_id:
+        return "apply.own_opportunity"
+    if today > opp.application_deadline:
+        return "apply.deadline_passed"
+    if opp.limited_to_department and applicant_department != opp.department:
+        return "apply.other_department"
+    return ""
 
 
-def validate_posting(
-    *,
-    title_en: str,
-    title_fr: str,
-    description_en: str,
-    description_fr: str,
-    skill_ids: Sequence[str],
-    openings: int,
-    application_deadline: datetime | None,
-    now: datetime,
-) -> Posting:
-    errors = FieldCollector()
-    for name, raw, limit, single_line in (
-        ("title_en", title_en, TITLE_MAX, True),
-        ("title_fr", title_fr, TITLE_MAX, True),
-        ("description_en", description_en, DESCRIPTION_MAX, False),
-        ("description_fr", description_fr, DESCRIPTION_MAX, False),
-    ):
-        value = _clean(raw)
-        if not value:
-            errors.add(name, "field.required")
-        elif len(value) > limit:
-            errors.add(name, "field.too_long", max=limit)
-        elif single_line and any(c in value for c in "\r\n\t"):
-            errors.add(name, "field.single_line")
-    ids = list(dict.fromkeys(s.strip() for s in skill_ids if s.strip()))
-    if not ids:
-        errors.add("skill_ids", "skills.required")
-    elif len(ids) > SKILLS_MAX:
-        errors.add("skill_ids", "skills.too_many", max=SKILLS_MAX)
-    elif any(not _SKILL_ID.match(i) for i in ids):
-        errors.add("skill_ids", "skills.malformed")
-    if not 1 <= openings <= OPENINGS_MAX:
-        errors.add("openings", "openings.range", max=OPENINGS_MAX)
-    if application_deadline is not None and application_deadline <= now:
-        errors.add("application_deadline", "deadline.past")
-    errors.raise_if_any()
-    return Posting(
-        _clean(title_en),
-        _clean(title_fr),
-        _clean(description_en),
-        _clean(description_fr),
-        ids,
-        openings,
-        application_deadline,
-    )
-
-
-def check_can_apply(*, state: str, poster_id: str, applicant_id: str, deadline: datetime | None, now: datetime) -> None:
-    if state != OPEN:
-        raise Refused("apply.closed")
-    if poster_id == applicant_id:
-        raise Refused("apply.own_opportunity")
-    if deadline is not None and now > deadline:
-        raise Refused("apply.deadline_passed")
+def check_can_apply(opp: Facts, *, applicant_id: str, applicant_department: str, today: date) -> None:
+    reason = cannot_apply_reason(opp, applicant_id=applicant_id, applicant_department=applicant_department, today=today)
+    if reason:
+        raise Refused(reason)
 
 
 def check_is_poster(poster_id: str, actor_id: str) -> None:
     if poster_id != actor_id:
         raise Forbidden("opportunity.not_poster")
+
+
+def check_open(state: str) -> None:
+    if state != OPEN:
+        raise Refused("opportunity.not_open")
+
+
+def check_can_cancel(state: str, accepted: int) -> None:
+    check_open(state)
+    if accepted:
+        # Someone is already doing the work: that ends with completion, not cancellation.
+        raise Refused("cancel.has_participants")
+
+
+def check_can_reopen(state: str, deadline: date, today: date) -> None:
+    if state != CANCELLED:
+        raise Refused("reopen.not_cancelled")
+    if today > deadline:
+        raise Refused("reopen.deadline_passed")
+
+
+def check_can_complete(state: str, accepted: int, outstanding: int) -> None:
+    check_open(state)
+    if not accepted:
+        raise Refused("complete.no_participant")
+    if outstanding:
+        raise Refused("complete.offers_outstanding")
+
+
+def check_application_active(state: str) -> None:
+    if state not in ACTIVE_APPLICATION:
+        raise Refused("application.not_active")
 
 
 def validate_message(message: str) -> str:
@@ -103,3 +104,13 @@ def validate_message(message: str) -> str:
         errors.add("message", "field.too_long", max=MESSAGE_MAX)
     errors.raise_if_any()
     return message
+
+
+def validate_decline_reason(reason: str, known: set[str]) -> str:
+    errors = FieldCollector()
+    if not reason:
+        errors.add("reason", "field.required")
+    elif reason not in known:
+        errors.add("reason", "choice.unknown")
+    errors.raise_if_any()
+    return reason

@@ -6,19 +6,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 import grpc
 import pytest
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from tandem.opportunities.v1 import opportunities_pb2 as pb
 from tandem.opportunities.v1 import opportunities_pb2_grpc as pb_grpc
-from tandem_dev.testing import StackFactory, TestStack, eventually
+from tandem_dev.testing import StackFactory, TestStack
 
 pytestmark = pytest.mark.interface
 
@@ -30,7 +29,8 @@ TITLE_EN, TITLE_FR = "Survey analysis", "Analyse d’enquête"
 
 @pytest.fixture
 def stack(stack_factory: StackFactory) -> TestStack:
-    return stack_factory(("opportunities",))
+    # Opportunities checks departments with identity and skills with profiles.
+    return stack_factory(("identity", "profiles", "opportunities"))
 
 
 @pytest.fixture
@@ -39,27 +39,85 @@ def opportunities(stack: TestStack) -> Iterator[pb_grpc.OpportunitiesServiceStub
         yield pb_grpc.OpportunitiesServiceStub(channel)
 
 
-def _post(
-    opportunities: pb_grpc.OpportunitiesServiceStub, *, openings: int = 1, deadline: datetime | None = None
-) -> pb.Opportunity:
-    request = pb.PostOpportunityRequest(
-        poster_id=POSTER,
+def _days(n: int) -> str:
+    return (date.today() + timedelta(days=n)).isoformat()
+
+
+def poster_step(**changes: Any) -> pb.PosterInfo:
+    step = pb.PosterInfo(
+        name="Jean Tremblay",
+        email="jean.tremblay@statcan.gc.ca",
+        department="statcan",
+        phone="613-555-0123",
+        agrees_to_guide=True,
+        agrees_to_feedback=True,
+    )
+    for k, v in changes.items():
+        setattr(step, k, v)
+    return step
+
+
+def details_step(**changes: Any) -> pb.Details:
+    step = pb.Details(
         title_en=TITLE_EN,
         title_fr=TITLE_FR,
         description_en="Six weeks with the survey team.",
         description_fr="Six semaines avec l’équipe des enquêtes.",
-        skill_ids=["data-analysis", "statistics"],
-        openings=openings,
+        type="micro_mission",
+        host_role="offering",
+        program_area="science",
+        openings=1,
+        ideal_start=_days(30),
+        ideal_completion=_days(72),
+        application_deadline=_days(14),
     )
-    if deadline is not None:
-        request.application_deadline.FromDatetime(deadline)
-    opportunity: pb.Opportunity = opportunities.PostOpportunity(request)
+    for k, v in changes.items():
+        setattr(step, k, v)
+    return step
+
+
+def requirements_step(**changes: Any) -> pb.Requirements:
+    step = pb.Requirements(
+        skill_ids=["data-analysis", "statistics"],
+        hours=4,
+        per="week",
+        virtual=True,
+        city="Ottawa",
+        province="ON",
+        security_level="reliability",
+    )
+    for k, v in changes.items():
+        setattr(step, k, v)
+    return step
+
+
+def _post(
+    opportunities: pb_grpc.OpportunitiesServiceStub, *, openings: int = 1, limited: bool = False
+) -> pb.Opportunity:
+    opportunity: pb.Opportunity = opportunities.PostOpportunity(
+        pb.PostOpportunityRequest(
+            poster_id=POSTER,
+            poster=poster_step(),
+            details=details_step(openings=openings, limited_to_department=limited),
+            requirements=requirements_step(),
+        )
+    )
     return opportunity
 
 
-def _apply(opportunities: pb_grpc.OpportunitiesServiceStub, opportunity_id: str, applicant_id: str) -> pb.Application:
+def _apply(
+    opportunities: pb_grpc.OpportunitiesServiceStub,
+    opportunity_id: str,
+    applicant_id: str,
+    department: str = "statcan",
+) -> pb.Application:
     application: pb.Application = opportunities.Apply(
-        pb.ApplyRequest(opportunity_id=opportunity_id, applicant_id=applicant_id, message="I would love to.")
+        pb.ApplyRequest(
+            opportunity_id=opportunity_id,
+            applicant_id=applicant_id,
+            message="I would love to.",
+            applicant_department=department,
+        )
     )
     return application
 
@@ -97,15 +155,36 @@ def test_a_posted_opportunity_is_announced(stack: TestStack, opportunities: pb_g
     stored.ClearField("posted_at")
     opportunity.ClearField("posted_at")
     assert stored == opportunity
+    assert (stored.details.type, stored.poster.department, stored.requirements.province) == (
+        "micro_mission",
+        "statcan",
+        "ON",
+    )
     [event] = posted.wait_for(1)
-    assert event["payload"] == {
+    payload = event["payload"]
+    assert {
+        k: payload[k]
+        for k in (
+            "opportunity_id",
+            "poster_id",
+            "title_en",
+            "skill_ids",
+            "openings",
+            "type",
+            "department",
+            "application_deadline",
+        )
+    } == {
         "opportunity_id": opportunity.id,
         "poster_id": POSTER,
         "title_en": TITLE_EN,
-        "title_fr": TITLE_FR,
         "skill_ids": ["data-analysis", "statistics"],
         "openings": 2,
+        "type": "micro_mission",
+        "department": "statcan",
+        "application_deadline": _days(14),
     }
+    assert payload["requirements"]["security_level"] == "reliability"
 
 
 def test_an_application_is_announced_and_counted(
@@ -175,31 +254,34 @@ def test_the_poster_cannot_apply_to_their_own_opportunity(opportunities: pb_grpc
     assert opportunities.GetOpportunity(pb.GetOpportunityRequest(id=opportunity.id)).applicant_count == 0
 
 
-def test_a_deadline_in_the_past_is_refused_when_posting(opportunities: pb_grpc.OpportunitiesServiceStub) -> None:
+def test_a_deadline_in_the_past_is_refused_when_posting(
+    stack: TestStack, opportunities: pb_grpc.OpportunitiesServiceStub
+) -> None:
     request = pb.PostOpportunityRequest(
         poster_id=POSTER,
-        title_en=TITLE_EN,
-        title_fr=TITLE_FR,
-        description_en="d",
-        description_fr="d",
-        skill_ids=["statistics"],
-        openings=1,
-        application_deadline=Timestamp(seconds=int((datetime.now(UTC) - timedelta(minutes=1)).timestamp())),
+        poster=poster_step(),
+        details=details_step(application_deadline=_days(-1)),
+        requirements=requirements_step(),
     )
 
     error = _refusal(opportunities.PostOpportunity, request)
 
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     violations = _detail(error, error_details_pb2.BadRequest).field_violations
-    assert [(v.field, v.reason) for v in violations] == [("application_deadline", "deadline.past")]
+    assert [(v.field, v.reason) for v in violations] == [("details.application_deadline", "date.past")]
+    assert stack.database("opportunities").opportunities.count_documents({}) == 0
 
 
-def test_applying_after_the_deadline_is_refused(opportunities: pb_grpc.OpportunitiesServiceStub) -> None:
-    deadline = datetime.now(UTC) + timedelta(seconds=1)
-    opportunity = _post(opportunities, deadline=deadline)
+def test_applying_after_the_deadline_is_refused(
+    stack: TestStack, opportunities: pb_grpc.OpportunitiesServiceStub
+) -> None:
+    opportunity = _post(opportunities)
     _apply(opportunities, opportunity.id, "on-time")
+    # Time passes: the deadline was yesterday.
+    stack.database("opportunities").opportunities.update_one(
+        {"_id": opportunity.id}, {"$set": {"application_deadline": _days(-1)}}
+    )
 
-    eventually(lambda: datetime.now(UTC) > deadline, what="the deadline to pass")
     error = _refusal(opportunities.Apply, pb.ApplyRequest(opportunity_id=opportunity.id, applicant_id="late"))
 
     assert _reason(error) == (grpc.StatusCode.FAILED_PRECONDITION, "apply.deadline_passed")
@@ -315,3 +397,233 @@ def test_a_share_is_announced(stack: TestStack, opportunities: pb_grpc.Opportuni
         pb.ShareOpportunityRequest(opportunity_id=opportunity.id, poster_id=POSTER, candidate_id="candidate"),
     )
     assert _reason(again) == (grpc.StatusCode.ALREADY_EXISTS, "share.already_shared")
+
+
+# --- the three steps, and the rest of the lifecycle -----------------------------------------------
+
+
+def test_a_draft_keeps_each_valid_step_and_refuses_a_bad_one_without_changing_it(
+    stack: TestStack, opportunities: pb_grpc.OpportunitiesServiceStub
+) -> None:
+    draft = opportunities.SaveDraft(pb.SaveDraftRequest(poster_id=POSTER, poster=poster_step()))
+    assert list(draft.steps_done) == ["poster"]
+
+    bad = _refusal(
+        opportunities.SaveDraft,
+        pb.SaveDraftRequest(
+            draft_id=draft.id,
+            poster_id=POSTER,
+            details=details_step(title_fr="", openings=0, ideal_completion=_days(1), type="lunch"),
+        ),
+    )
+    violations = _detail(bad, error_details_pb2.BadRequest).field_violations
+    assert sorted((v.field, v.reason) for v in violations) == [
+        ("details.ideal_completion", "completion.before_start"),
+        ("details.openings", "openings.range"),
+        ("details.title_fr", "field.required"),
+        ("details.type", "choice.unknown"),
+    ]
+    assert list(opportunities.GetDraft(pb.GetDraftRequest(draft_id=draft.id, poster_id=POSTER)).steps_done) == [
+        "poster"
+    ]
+
+    opportunities.SaveDraft(pb.SaveDraftRequest(draft_id=draft.id, poster_id=POSTER, details=details_step()))
+    missing = _refusal(opportunities.PublishDraft, pb.PublishDraftRequest(draft_id=draft.id, poster_id=POSTER))
+    assert [(v.field, v.reason) for v in _detail(missing, error_details_pb2.BadRequest).field_violations] == [
+        ("requirements", "draft.step_missing")
+    ]
+    unknown_skill = _refusal(
+        opportunities.SaveDraft,
+        pb.SaveDraftRequest(
+            draft_id=draft.id,
+            poster_id=POSTER,
+            requirements=requirements_step(skill_ids=["no-such-skill"]),
+        ),
+    )
+    assert _reason(unknown_skill) == (grpc.StatusCode.INVALID_ARGUMENT, "error.invalid_request")
+    opportunities.SaveDraft(pb.SaveDraftRequest(draft_id=draft.id, poster_id=POSTER, requirements=requirements_step()))
+    stranger = _refusal(opportunities.PublishDraft, pb.PublishDraftRequest(draft_id=draft.id, poster_id="someone"))
+    assert _reason(stranger) == (grpc.StatusCode.NOT_FOUND, "draft.not_found")
+
+    published = opportunities.PublishDraft(pb.PublishDraftRequest(draft_id=draft.id, poster_id=POSTER))
+
+    assert (published.state, published.details.title_fr, published.poster.department) == ("open", TITLE_FR, "statcan")
+    again = _refusal(opportunities.PublishDraft, pb.PublishDraftRequest(draft_id=draft.id, poster_id=POSTER))
+    assert again.code() == grpc.StatusCode.NOT_FOUND
+    assert stack.database("opportunities").opportunities.count_documents({}) == 1
+
+
+def test_an_unknown_department_is_refused(opportunities: pb_grpc.OpportunitiesServiceStub) -> None:
+    error = _refusal(
+        opportunities.SaveDraft,
+        pb.SaveDraftRequest(
+            poster_id=POSTER,
+            poster=poster_step(department="ministry-of-magic", agrees_to_feedback=False),
+        ),
+    )
+    assert sorted((v.field, v.reason) for v in _detail(error, error_details_pb2.BadRequest).field_violations) == [
+        ("poster.agrees_to_feedback", "poster.must_agree_to_feedback"),
+        ("poster.department", "department.unknown"),
+    ]
+
+
+def test_a_department_only_opportunity_is_visible_but_closed_to_other_departments(
+    opportunities: pb_grpc.OpportunitiesServiceStub,
+) -> None:
+    opportunity = _post(opportunities, limited=True)
+
+    seen = opportunities.GetOpportunity(
+        pb.GetOpportunityRequest(id=opportunity.id, viewer_id="outsider", viewer_department="tbs-sct")
+    )
+    assert (seen.can_apply, seen.cannot_apply_reason) == (False, "apply.other_department")
+    error = _refusal(
+        opportunities.Apply,
+        pb.ApplyRequest(opportunity_id=opportunity.id, applicant_id="outsider", applicant_department="tbs-sct"),
+    )
+    assert _reason(error) == (grpc.StatusCode.FAILED_PRECONDITION, "apply.other_department")
+    assert _apply(opportunities, opportunity.id, "colleague", department="statcan").state == "submitted"
+
+
+def test_a_declined_or_removed_offer_gives_the_opening_back(
+    stack: TestStack, opportunities: pb_grpc.OpportunitiesServiceStub
+) -> None:
+    declined_events = stack.capture("opportunities", "offer.declined")
+    opportunity = _post(opportunities, openings=1)
+    for person in ("first", "second", "third"):
+        _apply(opportunities, opportunity.id, person)
+    offer = opportunities.MakeOffer(
+        pb.MakeOfferRequest(opportunity_id=opportunity.id, poster_id=POSTER, applicant_id="first")
+    )
+    full = _refusal(
+        opportunities.MakeOffer,
+        pb.MakeOfferRequest(opportunity_id=opportunity.id, poster_id=POSTER, applicant_id="second"),
+    )
+    assert _reason(full) == (grpc.StatusCode.FAILED_PRECONDITION, "offer.no_openings_left")
+
+    no_reason = _refusal(opportunities.DeclineOffer, pb.DeclineOfferRequest(offer_id=offer.id, applicant_id="first"))
+    assert _detail(no_reason, error_details_pb2.BadRequest).field_violations[0].reason == "field.required"
+    declined = opportunities.DeclineOffer(
+        pb.DeclineOfferRequest(offer_id=offer.id, applicant_id="first", reason="schedule_conflict")
+    )
+    assert (declined.state, declined.decline_reason) == ("declined", "schedule_conflict")
+    assert declined_events.wait_for(1)[0]["payload"]["reason"] == "schedule_conflict"
+
+    second = opportunities.MakeOffer(
+        pb.MakeOfferRequest(opportunity_id=opportunity.id, poster_id=POSTER, applicant_id="second")
+    )
+    removed = opportunities.RemoveApplicant(
+        pb.RemoveApplicantRequest(opportunity_id=opportunity.id, poster_id=POSTER, applicant_id="second")
+    )
+    assert removed.state == "removed"
+    db = stack.database("opportunities")
+    assert db.offers.find_one({"_id": second.id})["state"] == "rescinded"
+    third = opportunities.MakeOffer(
+        pb.MakeOfferRequest(opportunity_id=opportunity.id, poster_id=POSTER, applicant_id="third")
+    )
+    assert third.state == "outstanding"
+    assert db.opportunities.find_one({"_id": opportunity.id})["slots_free"] == 0
+
+
+def test_an_applicant_can_withdraw_and_only_they_can(
+    stack: TestStack, opportunities: pb_grpc.OpportunitiesServiceStub
+) -> None:
+    opportunity = _post(opportunities)
+    application = _apply(opportunities, opportunity.id, "applicant")
+
+    other = _refusal(
+        opportunities.WithdrawApplication,
+        pb.ApplicationActionRequest(application_id=application.id, actor_id="someone-else"),
+    )
+    assert _reason(other) == (grpc.StatusCode.NOT_FOUND, "application.not_found")
+    withdrawn = opportunities.WithdrawApplication(
+        pb.ApplicationActionRequest(application_id=application.id, actor_id="applicant")
+    )
+
+    assert withdrawn.state == "withdrawn"
+    assert opportunities.GetOpportunity(pb.GetOpportunityRequest(id=opportunity.id)).applicant_count == 0
+    mine = opportunities.ListApplications(pb.ListApplicationsRequest(actor_id="applicant"))
+    assert [a.state for a in mine.applications] == ["withdrawn"]
+    stranger = _refusal(
+        opportunities.ListApplications, pb.ListApplicationsRequest(actor_id="applicant", opportunity_id=opportunity.id)
+    )
+    assert _reason(stranger) == (grpc.StatusCode.PERMISSION_DENIED, "opportunity.not_poster")
+
+
+def test_cancel_reopen_and_complete(stack: TestStack, opportunities: pb_grpc.OpportunitiesServiceStub) -> None:
+    completed_events = stack.capture("opportunities", "opportunity.completed")
+    opportunity = _post(opportunities)
+    _apply(opportunities, opportunity.id, "participant")
+    change = pb.ChangeStateRequest(opportunity_id=opportunity.id, poster_id=POSTER)
+
+    nothing_to_complete = _refusal(opportunities.CompleteOpportunity, change)
+    assert _reason(nothing_to_complete) == (grpc.StatusCode.FAILED_PRECONDITION, "complete.no_participant")
+    assert opportunities.CancelOpportunity(change).state == "cancelled"
+    closed = _refusal(opportunities.Apply, pb.ApplyRequest(opportunity_id=opportunity.id, applicant_id="late"))
+    assert _reason(closed) == (grpc.StatusCode.FAILED_PRECONDITION, "apply.closed")
+    assert opportunities.ReopenOpportunity(change).state == "open"
+
+    offer = opportunities.MakeOffer(
+        pb.MakeOfferRequest(opportunity_id=opportunity.id, poster_id=POSTER, applicant_id="participant")
+    )
+    waiting = _refusal(opportunities.CompleteOpportunity, change)
+    assert _reason(waiting) == (grpc.StatusCode.FAILED_PRECONDITION, "complete.offers_outstanding")
+    opportunities.AcceptOffer(pb.AcceptOfferRequest(offer_id=offer.id, applicant_id="participant"))
+    not_poster = _refusal(
+        opportunities.CompleteOpportunity, pb.ChangeStateRequest(opportunity_id=opportunity.id, poster_id="participant")
+    )
+    assert _reason(not_poster) == (grpc.StatusCode.PERMISSION_DENIED, "opportunity.not_poster")
+
+    done = opportunities.CompleteOpportunity(change)
+
+    assert (done.state, done.accepted_count, done.HasField("filled_at"), done.HasField("completed_at")) == (
+        "completed",
+        1,
+        True,
+        True,
+    )
+    event = completed_events.wait_for(1)[0]["payload"]
+    assert event["participant_ids"] == ["participant"] and event["poster_id"] == POSTER
+    assert stack.database("opportunities").engagements.find_one({"opportunity_id": opportunity.id})["state"] == (
+        "completed"
+    )
+    report = opportunities.GetAnalytics(pb.GetAnalyticsRequest(group_by="type"))
+    assert [(r.key, r.posted, r.filled, r.completed) for r in report.rows] == [("micro_mission", 1, 1, 1)]
+    assert [(c.key, c.count) for c in report.top_skills] == [("data-analysis", 1), ("statistics", 1)]
+
+
+def test_browse_filters_sorts_and_pages(opportunities: pb_grpc.OpportunitiesServiceStub) -> None:
+    for n in range(3):
+        opportunities.PostOpportunity(
+            pb.PostOpportunityRequest(
+                poster_id=POSTER,
+                poster=poster_step(),
+                details=details_step(title_en=f"Survey analysis {n}", application_deadline=_days(10 - n)),
+                requirements=requirements_step(),
+            )
+        )
+    opportunities.PostOpportunity(
+        pb.PostOpportunityRequest(
+            poster_id=POSTER,
+            poster=poster_step(),
+            details=details_step(title_en="Peer coaching circle", type="peer_coaching"),
+            requirements=requirements_step(skill_ids=["coaching"], virtual=False, province="QC", city="Gatineau"),
+        )
+    )
+
+    def titles(**query: Any) -> list[str]:
+        resp = opportunities.ListOpportunities(pb.ListOpportunitiesRequest(**query))
+        return [o.title_en for o in resp.opportunities]
+
+    assert titles(types=["peer_coaching"]) == ["Peer coaching circle"]
+    assert titles(province="QC") == ["Peer coaching circle"]
+    assert titles(query="ANALYSIS 1") == ["Survey analysis 1"]
+    assert titles(sort="deadline", types=["micro_mission"]) == [f"Survey analysis {n}" for n in (2, 1, 0)]
+    assert titles(sort="best_fit", viewer_skill_ids=["coaching"])[0] == "Peer coaching circle"
+    first = opportunities.ListOpportunities(pb.ListOpportunitiesRequest(page_size=3))
+    second = opportunities.ListOpportunities(pb.ListOpportunitiesRequest(page_size=3, page_token=first.next_page_token))
+    assert (first.total, len(first.opportunities), len(second.opportunities), second.next_page_token) == (4, 3, 1, "")
+    bad = _refusal(opportunities.ListOpportunities, pb.ListOpportunitiesRequest(types=["lunch"], page_size=500))
+    assert sorted(v.field for v in _detail(bad, error_details_pb2.BadRequest).field_violations) == [
+        "page_size",
+        "types",
+    ]

@@ -1,190 +1,341 @@
-"""Posting an opportunity, applying to it, and who may act on it."""
+"""The three posting steps and the lifecycle rules, with no I/O."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from opportunities.domain.model import (
-    DESCRIPTION_MAX,
-    MESSAGE_MAX,
+    CANCELLED,
+    COMPLETED,
     OPEN,
-    OPENINGS_MAX,
-    SKILLS_MAX,
-    TITLE_MAX,
-    Posting,
-    check_can_apply,
+    Facts,
+    cannot_apply_reason,
+    check_can_cancel,
+    check_can_complete,
+    check_can_reopen,
     check_is_poster,
+    validate_decline_reason,
     validate_message,
-    validate_posting,
 )
-from tandem_kit.errors import FieldError, Forbidden, InvalidInput, Refused
+from opportunities.domain.posting import (
+    TITLE_MAX,
+    check_details,
+    check_poster,
+    check_requirements,
+    to_document,
+    vocabulary,
+)
+from tandem_kit.errors import Forbidden, InvalidInput, Refused
 
-NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
-
-GOOD: dict[str, Any] = {
-    "title_en": "Data analyst",
-    "title_fr": "Analyste de données",
-    "description_en": "Help us measure programs.",
-    "description_fr": "Aidez-nous à mesurer les programmes.",
-    "skill_ids": ["data-analysis", "python"],
-    "openings": 2,
-    "application_deadline": NOW + timedelta(days=14),
-}
+TODAY = date(2027, 3, 1)
 
 
-def post(**changes: Any) -> Posting:
-    return validate_posting(**{**GOOD, **changes}, now=NOW)
+def days(n: int) -> str:
+    return (TODAY + timedelta(days=n)).isoformat()
 
 
-def refused(**changes: Any) -> list[FieldError]:
-    with pytest.raises(InvalidInput) as raised:
-        post(**changes)
-    return raised.value.errors
-
-
-def codes(errors: list[FieldError]) -> dict[str, str]:
-    return {e.field: e.code for e in errors}
-
-
-def test_valid_posting_is_trimmed_and_its_skills_deduplicated() -> None:
-    posting = post(title_en="  Data analyst ", skill_ids=["python", " python ", "sql", ""])
-
-    assert posting.title_en == "Data analyst"
-    assert posting.skill_ids == ["python", "sql"]
-    assert posting.openings == 2
-
-
-def test_posting_without_a_deadline_is_accepted() -> None:
-    assert post(application_deadline=None).application_deadline is None
-
-
-def test_every_bad_field_is_reported_at_once() -> None:
-    errors = refused(
-        title_en="",
-        title_fr="   ",
-        description_en="d" * (DESCRIPTION_MAX + 1),
-        description_fr="",
-        skill_ids=[],
-        openings=0,
-        application_deadline=NOW - timedelta(minutes=1),
+def poster(**changes: Any) -> Any:
+    values: dict[str, Any] = dict(
+        name="Jean Tremblay",
+        email="Jean.Tremblay@StatCan.gc.ca",
+        department="statcan",
+        phone="613-555-0123",
+        agrees_to_guide=True,
+        agrees_to_feedback=True,
     )
-
-    assert codes(errors) == {
-        "title_en": "field.required",
-        "title_fr": "field.required",
-        "description_en": "field.too_long",
-        "description_fr": "field.required",
-        "skill_ids": "skills.required",
-        "openings": "openings.range",
-        "application_deadline": "deadline.past",
-    }
+    values.update(changes)
+    return check_poster(**values, is_department=lambda code: code in {"statcan", "tbs-sct"})
 
 
-def test_too_long_title_names_its_limit() -> None:
-    assert refused(title_fr="t" * (TITLE_MAX + 1)) == [FieldError("title_fr", "field.too_long", {"max": TITLE_MAX})]
+def details(**changes: Any) -> Any:
+    values: dict[str, Any] = dict(
+        title_en="Survey analysis",
+        title_fr="Analyse d’enquête",
+        description_en="Six weeks.",
+        description_fr="Six semaines.",
+        type="micro_mission",
+        host_role="offering",
+        program_area="science",
+        classification="",
+        openings=2,
+        ideal_start=days(30),
+        ideal_completion=days(60),
+        application_deadline=days(14),
+        limited_to_department=False,
+    )
+    values.update(changes)
+    return check_details(**values, today=TODAY)
 
 
-@pytest.mark.parametrize("openings", [0, -1, OPENINGS_MAX + 1])
-def test_openings_outside_the_range_are_refused(openings: int) -> None:
-    assert refused(openings=openings) == [FieldError("openings", "openings.range", {"max": OPENINGS_MAX})]
+def requirements(**changes: Any) -> Any:
+    values: dict[str, Any] = dict(
+        skill_ids=["data-analysis", "statistics"],
+        hours=4,
+        per="week",
+        time_zone="",
+        schedule={},
+        virtual=True,
+        city="",
+        province="",
+        security_level="",
+        languages={},
+    )
+    values.update(changes)
+    return check_requirements(**values, is_skill=lambda s: s in {"data-analysis", "statistics", "python"})
 
 
-@pytest.mark.parametrize("openings", [1, OPENINGS_MAX])
-def test_openings_at_the_bounds_are_accepted(openings: int) -> None:
-    assert post(openings=openings).openings == openings
+def fields(raised: pytest.ExceptionInfo[InvalidInput]) -> list[tuple[str, str]]:
+    return sorted((e.field, e.code) for e in raised.value.errors)
 
 
-@pytest.mark.parametrize("deadline", [NOW, NOW - timedelta(days=1)])
-def test_deadline_now_or_past_is_refused(deadline: datetime) -> None:
-    assert refused(application_deadline=deadline) == [FieldError("application_deadline", "deadline.past")]
+# --- step 1 ---------------------------------------------------------------------------------------
 
 
-def test_deadline_just_ahead_is_accepted() -> None:
-    assert post(application_deadline=NOW + timedelta(seconds=1)).application_deadline == NOW + timedelta(seconds=1)
+def test_a_valid_poster_step_is_normalised() -> None:
+    step = poster(name="  Jean Tremblay ")
+    assert (step.name, step.email, step.department) == ("Jean Tremblay", "jean.tremblay@statcan.gc.ca", "statcan")
 
 
-def test_blank_skill_ids_count_as_none() -> None:
-    assert refused(skill_ids=["  ", ""]) == [FieldError("skill_ids", "skills.required")]
-
-
-def test_too_many_skills_are_refused() -> None:
-    assert refused(skill_ids=[f"skill-{i}" for i in range(SKILLS_MAX + 1)]) == [
-        FieldError("skill_ids", "skills.too_many", {"max": SKILLS_MAX})
+def test_every_bad_poster_field_is_reported_at_once() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        poster(
+            name="",
+            email="not-an-email",
+            department="ministry-of-magic",
+            phone="call me",
+            agrees_to_guide=False,
+            agrees_to_feedback=False,
+        )
+    assert fields(raised) == [
+        ("agrees_to_feedback", "poster.must_agree_to_feedback"),
+        ("agrees_to_guide", "poster.must_agree_to_guide"),
+        ("department", "department.unknown"),
+        ("email", "email.invalid"),
+        ("name", "field.required"),
+        ("phone", "phone.invalid"),
     ]
 
 
-@pytest.mark.parametrize("skill_id", ["Python", "data analysis", "-leading-dash", "é", "x" * 101])
-def test_skill_id_not_in_canonical_form_is_refused(skill_id: str) -> None:
-    assert refused(skill_ids=["python", skill_id]) == [FieldError("skill_ids", "skills.malformed")]
+@pytest.mark.parametrize("phone", ["", "613-555-0123", "+1 (613) 555-0123 x42", "5550123"])
+def test_an_optional_phone_in_a_usual_form_is_accepted(phone: str) -> None:
+    assert poster(phone=phone).phone == phone
 
 
-def can_apply(**changes: Any) -> None:
-    args: dict[str, Any] = {
-        "state": OPEN,
-        "poster_id": "poster",
-        "applicant_id": "applicant",
-        "deadline": NOW + timedelta(days=1),
-        "now": NOW,
-    }
-    check_can_apply(**{**args, **changes})
+# --- step 2 ---------------------------------------------------------------------------------------
 
 
-def test_anyone_but_the_poster_can_apply_to_an_open_opportunity() -> None:
-    can_apply()
-    can_apply(deadline=None)
+def test_a_valid_details_step_parses_its_dates() -> None:
+    step = details(classification="ec-05")
+    assert (step.ideal_start, step.application_deadline, step.classification) == (
+        TODAY + timedelta(days=30),
+        TODAY + timedelta(days=14),
+        "EC-05",
+    )
+    assert to_document(step)["ideal_start"] == days(30)
 
 
-def test_applying_to_a_closed_opportunity_is_refused() -> None:
-    with pytest.raises(Refused) as raised:
-        can_apply(state="closed")
-    assert raised.value.code == "apply.closed"
-
-
-def test_applying_to_ones_own_opportunity_is_refused() -> None:
-    with pytest.raises(Refused) as raised:
-        can_apply(applicant_id="poster")
-    assert raised.value.code == "apply.own_opportunity"
-
-
-def test_applying_after_the_deadline_is_refused() -> None:
-    with pytest.raises(Refused) as raised:
-        can_apply(deadline=NOW - timedelta(seconds=1))
-    assert raised.value.code == "apply.deadline_passed"
-
-
-def test_applying_at_the_deadline_itself_is_accepted() -> None:
-    can_apply(deadline=NOW)
-
-
-def test_closed_is_reported_before_the_other_refusals() -> None:
-    with pytest.raises(Refused) as raised:
-        can_apply(state="closed", applicant_id="poster", deadline=NOW - timedelta(days=1))
-    assert raised.value.code == "apply.closed"
-
-
-def test_poster_may_act_on_their_opportunity() -> None:
-    check_is_poster("poster", "poster")
-
-
-def test_someone_else_may_not_act_as_the_poster() -> None:
-    with pytest.raises(Forbidden) as raised:
-        check_is_poster("poster", "someone-else")
-    assert raised.value.code == "opportunity.not_poster"
-
-
-def test_application_message_is_trimmed() -> None:
-    assert validate_message("  Hello!  ") == "Hello!"
-
-
-def test_too_long_application_message_is_refused() -> None:
+def test_every_bad_detail_is_reported_at_once() -> None:
     with pytest.raises(InvalidInput) as raised:
-        validate_message("m" * (MESSAGE_MAX + 1))
-    assert raised.value.errors == [FieldError("message", "field.too_long", {"max": MESSAGE_MAX})]
+        details(
+            title_en="",
+            title_fr="Deux\nlignes",
+            type="lunch",
+            host_role="watching",
+            program_area="",
+            classification="economist",
+            openings=0,
+            ideal_start="31/01/2027",
+            application_deadline="",
+        )
+    assert fields(raised) == [
+        ("application_deadline", "field.required"),
+        ("classification", "classification.invalid"),
+        ("host_role", "choice.unknown"),
+        ("ideal_start", "date.invalid"),
+        ("openings", "openings.range"),
+        ("program_area", "field.required"),
+        ("title_en", "field.required"),
+        ("title_fr", "field.single_line"),
+        ("type", "choice.unknown"),
+    ]
 
 
-def test_surrounding_whitespace_does_not_count_toward_the_limit() -> None:
-    assert post(title_en="t" * TITLE_MAX + "\n").title_en == "t" * TITLE_MAX
-    assert validate_message(" " + "m" * MESSAGE_MAX + " ") == "m" * MESSAGE_MAX
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"ideal_start": days(-1), "application_deadline": days(-2)},
+            [("application_deadline", "date.past"), ("ideal_start", "date.past")],
+        ),
+        ({"application_deadline": days(31)}, [("application_deadline", "deadline.after_start")]),
+        ({"ideal_completion": days(29)}, [("ideal_completion", "completion.before_start")]),
+    ],
+)
+def test_dates_must_make_sense_together(changes: dict[str, str], expected: list[tuple[str, str]]) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        details(**changes)
+    assert fields(raised) == expected
+
+
+def test_the_deadline_may_be_today_and_the_start_the_same_day() -> None:
+    step = details(application_deadline=days(0), ideal_start=days(0), ideal_completion="")
+    assert step.ideal_completion is None
+
+
+def test_a_title_at_the_limit_with_surrounding_space_is_accepted_trimmed() -> None:
+    assert details(title_en=" " + "t" * TITLE_MAX + "\n").title_en == "t" * TITLE_MAX
+
+
+def test_every_type_in_the_career_marketplace_is_known() -> None:
+    assert set(vocabulary()["opportunity_types"]) == {
+        "micro_mission",
+        "assignment",
+        "deployment",
+        "job_swap",
+        "job_rotation",
+        "mentoring",
+        "job_shadowing",
+        "skill_sharing",
+        "peer_coaching",
+        "job_sharing",
+    }
+    assert all(set(v) == {"en", "fr"} for lists in vocabulary().values() for v in lists.values())
+
+
+# --- step 3 ---------------------------------------------------------------------------------------
+
+
+def test_a_full_requirements_step_is_kept() -> None:
+    step = requirements(
+        time_zone="America/Toronto",
+        schedule={"monday": {"start": "14:30", "duration": "01:15"}},
+        virtual=False,
+        city="Ottawa",
+        province="on",
+        security_level="secret",
+        languages={"fr": {"oral_proficiency": "B", "written_expression": ""}},
+    )
+    assert (step.province, step.security_level, step.schedule["monday"].minutes) == ("ON", "secret", 75)
+    assert step.languages == {"fr": {"oral_proficiency": "B"}}
+
+
+def test_every_bad_requirement_is_reported_at_once() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        requirements(
+            skill_ids=["java-script", "python"],
+            hours=30,
+            per="day",
+            time_zone="Mars/Olympus",
+            schedule={
+                "caturday": {"start": "09:00", "duration": "01:00"},
+                "monday": {"start": "25:00", "duration": "00:05"},
+            },
+            virtual=False,
+            city="",
+            province="ZZ",
+            security_level="cosmic",
+            languages={"en": {"oral_proficiency": "F"}, "de": {}},
+        )
+    assert fields(raised) == [
+        ("city", "field.required"),
+        ("hours", "hours.range"),
+        ("languages.de", "choice.unknown"),
+        ("languages.en.oral_proficiency", "language_level.invalid"),
+        ("province", "choice.unknown"),
+        ("schedule.caturday", "choice.unknown"),
+        ("schedule.monday.duration", "duration.invalid"),
+        ("schedule.monday.start", "time.invalid"),
+        ("security_level", "choice.unknown"),
+        ("skill_ids", "skills.unknown"),
+        ("time_zone", "time_zone.unknown"),
+    ]
+
+
+def test_a_skill_id_is_checked_against_the_taxonomy_not_a_substring() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        requirements(skill_ids=["java"])
+    assert raised.value.errors[0].params == {"ids": "java"}
+
+
+def test_a_schedule_needs_a_time_zone() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        requirements(schedule={"friday": {"start": "09:00", "duration": "02:00"}})
+    assert fields(raised) == [("time_zone", "field.required")]
+
+
+# --- the lifecycle --------------------------------------------------------------------------------
+
+
+def facts(**changes: Any) -> Facts:
+    values: dict[str, Any] = dict(
+        state=OPEN, poster_id="poster", department="statcan", limited_to_department=False, application_deadline=TODAY
+    )
+    values.update(changes)
+    return Facts(**values)
+
+
+@pytest.mark.parametrize(
+    ("changes", "applicant", "department", "reason"),
+    [
+        ({}, "someone", "tbs-sct", ""),
+        ({"state": CANCELLED}, "someone", "statcan", "apply.closed"),
+        ({}, "poster", "statcan", "apply.own_opportunity"),
+        ({"application_deadline": TODAY - timedelta(days=1)}, "someone", "statcan", "apply.deadline_passed"),
+        ({"limited_to_department": True}, "someone", "tbs-sct", "apply.other_department"),
+        ({"limited_to_department": True}, "someone", "statcan", ""),
+    ],
+)
+def test_who_may_apply(changes: dict[str, Any], applicant: str, department: str, reason: str) -> None:
+    assert (
+        cannot_apply_reason(facts(**changes), applicant_id=applicant, applicant_department=department, today=TODAY)
+        == reason
+    )
+
+
+def test_only_the_poster_acts_as_the_poster() -> None:
+    check_is_poster("poster", "poster")
+    with pytest.raises(Forbidden):
+        check_is_poster("poster", "someone")
+
+
+def test_cancelling_needs_an_open_opportunity_nobody_is_working_on() -> None:
+    check_can_cancel(OPEN, accepted=0)
+    with pytest.raises(Refused, match=re.escape("cancel.has_participants")):
+        check_can_cancel(OPEN, accepted=1)
+    with pytest.raises(Refused, match=re.escape("opportunity.not_open")):
+        check_can_cancel(COMPLETED, accepted=0)
+
+
+def test_reopening_needs_a_cancelled_opportunity_still_before_its_deadline() -> None:
+    check_can_reopen(CANCELLED, TODAY, TODAY)
+    with pytest.raises(Refused, match=re.escape("reopen.deadline_passed")):
+        check_can_reopen(CANCELLED, TODAY - timedelta(days=1), TODAY)
+    with pytest.raises(Refused, match=re.escape("reopen.not_cancelled")):
+        check_can_reopen(COMPLETED, TODAY, TODAY)
+
+
+def test_completing_needs_a_participant_and_no_offer_waiting() -> None:
+    check_can_complete(OPEN, accepted=1, outstanding=0)
+    with pytest.raises(Refused, match=re.escape("complete.no_participant")):
+        check_can_complete(OPEN, accepted=0, outstanding=0)
+    with pytest.raises(Refused, match=re.escape("complete.offers_outstanding")):
+        check_can_complete(OPEN, accepted=1, outstanding=1)
+
+
+def test_a_decline_needs_a_reason_from_the_list() -> None:
+    known = set(vocabulary()["decline_reasons"])
+    assert validate_decline_reason("schedule_conflict", known) == "schedule_conflict"
+    for bad, code in (("", "field.required"), ("bored", "choice.unknown")):
+        with pytest.raises(InvalidInput) as raised:
+            validate_decline_reason(bad, known)
+        assert fields(raised) == [("reason", code)]
+
+
+def test_an_application_message_is_trimmed_and_bounded() -> None:
+    assert validate_message("  Hello \n") == "Hello"
+    with pytest.raises(InvalidInput):
+        validate_message("m" * 2_001)
