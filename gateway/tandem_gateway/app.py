@@ -6,12 +6,12 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
 
 from tandem_gateway import problems
-from tandem_gateway.auth import TokenVerifier
+from tandem_gateway.auth import TokenVerifier, enforce_access
 from tandem_gateway.clients import Services
 from tandem_gateway.config import GatewayConfig
 from tandem_gateway.problems import make_problem, request_language
@@ -45,6 +45,8 @@ def create_app(config: GatewayConfig | None = None) -> FastAPI:
             "a stable code and a message."
         ),
         lifespan=lifespan,
+        # Every route's own x-tandem-access declaration, enforced before the route runs.
+        dependencies=[Depends(enforce_access)],
     )
     problems.install(app)
     for router in ROUTERS:

@@ -17,6 +17,9 @@ class GatewayConfig:
     # Bodies beyond this are refused before parsing (413).
     max_body_bytes: int = 1_000_000
     grpc_timeout_seconds: float = 10.0
+    # How long an answer from identity that a session is open is trusted. A sign-out through
+    # this gateway takes effect at once; elsewhere (another replica, an admin) within this.
+    session_cache_seconds: float = 5.0
 
     @classmethod
     def from_env(cls) -> GatewayConfig:
@@ -26,4 +29,5 @@ class GatewayConfig:
             token_audience=os.environ.get("TOKEN_AUDIENCE", cls.token_audience),
             max_body_bytes=int(os.environ.get("GATEWAY_MAX_BODY_BYTES", cls.max_body_bytes)),
             grpc_timeout_seconds=float(os.environ.get("GATEWAY_GRPC_TIMEOUT_SECONDS", cls.grpc_timeout_seconds)),
+            session_cache_seconds=float(os.environ.get("GATEWAY_SESSION_CACHE_SECONDS", cls.session_cache_seconds)),
         )

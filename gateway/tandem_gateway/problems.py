@@ -159,12 +159,15 @@ def _grpc(eh: object, request: Request, exc: grpc.aio.AioRpcError) -> Problem:
     if status is None or http_status == 500:
         log.error("service call failed: %s %s", exc.code(), exc.details())
         return make_problem(request, 500, "error.internal")
-    code, title, errors = "error.internal", None, []
+    code, title, errors, headers = "error.internal", None, [], {}
     for detail in status.details:
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
             code = info.reason
+            # A throttled request says when to come back (RFC 9110 Retry-After).
+            if http_status == 429 and info.metadata.get("retry_after", "").isdigit():
+                headers["Retry-After"] = info.metadata["retry_after"]
         elif detail.Is(error_details_pb2.LocalizedMessage.DESCRIPTOR):
             msg = error_details_pb2.LocalizedMessage()
             detail.Unpack(msg)
@@ -176,7 +179,7 @@ def _grpc(eh: object, request: Request, exc: grpc.aio.AioRpcError) -> Problem:
                 {"field": v.field, "code": v.reason, "message": v.localized_message.message or v.description}
                 for v in bad.field_violations
             ]
-    return make_problem(request, http_status, code, title=title, errors=errors)
+    return make_problem(request, http_status, code, title=title, errors=errors, headers=headers)
 
 
 def _unhandled(eh: object, request: Request, exc: Exception) -> Problem | None:

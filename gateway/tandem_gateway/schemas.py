@@ -21,25 +21,6 @@ class LocalizedText(BaseModel):
     fr: str
 
 
-class SkillOut(BaseModel):
-    id: str
-    label: LocalizedText
-
-
-class ProfileOut(BaseModel):
-    user_id: str
-    display_name: str
-    department: str
-    title: str
-    skills: list[SkillOut]
-    version: int
-
-
-class ProfileUpdateIn(Body):
-    title: str = Field(default="", max_length=200)
-    skill_ids: list[SkillId] = Field(default_factory=list, max_length=100)
-
-
 class ReferralOut(BaseModel):
     id: str
     opportunity_id: str

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tandem_dev.mailbox import link_token
 from tandem_dev.samples import opportunity_body
 from tandem_dev.testing import StackFactory, TestStack, eventually
 
@@ -18,20 +19,35 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("walking-skeleton")]
 PASSWORD = "a long enough passphrase"
 
 
+def register(client: httpx.Client, email_address: str, name: str, lang: str, **fields: str) -> httpx.Response:
+    """Register on the internal platform with every field right, unless `fields` says otherwise;
+    the answer comes in `lang`."""
+    body = {
+        "platform": "internal",
+        "email": email_address,
+        "email_confirmation": email_address,
+        "password": PASSWORD,
+        "password_confirmation": PASSWORD,
+        "display_name": name,
+        "language": lang,
+        "department": "tbs-sct",
+        "accepted_terms_version": client.get("/v1/terms").json()["version"],
+        **fields,
+    }
+    return client.post("/v1/accounts", json=body, headers={"Accept-Language": lang})
+
+
 class Person:
-    def __init__(self, client: httpx.Client, email_address: str, name: str, language: str):
-        r = client.post(
-            "/v1/accounts",
-            json={
-                "email": email_address,
-                "password": PASSWORD,
-                "display_name": name,
-                "language": language,
-            },
-        )
+    """Registers, confirms the email with the link from the SMTP sink, and signs in."""
+
+    def __init__(self, stack: TestStack, client: httpx.Client, email_address: str, name: str, language: str):
+        r = register(client, email_address, name, language)
         assert r.status_code == 201, r.text
-        self.user_id = r.json()["user_id"]
         self.username = r.json()["username"]
+        token = link_token(stack.stack.mail_dir, email_address, "confirm-email")
+        r = client.post("/v1/accounts/confirm", json={"token": token})
+        assert r.status_code == 200, r.text
+        self.user_id = r.json()["user_id"]
         r = client.post("/v1/auth/token", json={"email": email_address, "password": PASSWORD})
         assert r.status_code == 200, r.text
         self.headers = {"Authorization": f"Bearer {r.json()['access_token']}", "Accept-Language": language}
@@ -77,8 +93,8 @@ def test_the_whole_marketplace_flow_runs_through_every_service(stack: TestStack)
     assert client.get("/readyz").status_code == 200
 
     # 1. Two accounts registered and signed in (identity).
-    amira = Person(client, "amira.haddad@tbs-sct.gc.ca", "Amira Haddad", "en")
-    jean = Person(client, "jean.tremblay@statcan.gc.ca", "Jean Tremblay", "fr")
+    amira = Person(stack, client, "amira.haddad@tbs-sct.gc.ca", "Amira Haddad", "en")
+    jean = Person(stack, client, "jean.tremblay@statcan.gc.ca", "Jean Tremblay", "fr")
     assert amira.username == "amira.haddad"
 
     # 2. Amira's profile gets skills (profiles); profile.updated reaches matching's read model.
@@ -132,7 +148,8 @@ def test_the_whole_marketplace_flow_runs_through_every_service(stack: TestStack)
 
     # 6. Every notice also went out as email to the SMTP sink, in each person's language.
     def mail_for_everyone() -> bool:
-        return len(_subjects_to(stack, amira.email)) >= 3 and len(_subjects_to(stack, jean.email)) >= 3
+        # Each also got the confirmation and welcome emails of registration.
+        return len(_subjects_to(stack, amira.email)) >= 4 and len(_subjects_to(stack, jean.email)) >= 4
 
     eventually(mail_for_everyone, what="the emails in the sink")
     assert "You have an offer: Survey analysis" in _subjects_to(stack, amira.email)
@@ -183,29 +200,30 @@ def assert_every_process_reports_its_metrics(stack: TestStack) -> None:
 
 def test_bad_input_gets_a_field_specific_problem_in_the_callers_language(stack: TestStack) -> None:
     client = httpx.Client(base_url=stack.gateway_url, timeout=20)
-    r = client.post(
-        "/v1/accounts",
-        headers={"Accept-Language": "fr"},
-        json={
-            "email": "pas-un-courriel",
-            "password": "court",
-            "display_name": "Zorro",
-            "language": "de",
-        },
+    r = register(
+        client,
+        "pas-un-courriel",
+        "Zorro",
+        "fr",
+        password="court",
+        password_confirmation="court",
+        language="de",
+        department="",
     )
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
     body = r.json()
     assert body["title"] == "Certains renseignements que vous avez entrés doivent être corrigés."
     by_field = {e["field"]: e for e in body["errors"]}
-    assert set(by_field) == {"email", "password", "display_name", "language"}
+    assert set(by_field) == {"email", "department", "password", "display_name", "language"}
     assert by_field["password"]["message"] == "Entrez un mot de passe d’au moins 8 caractères."
     assert by_field["display_name"]["code"] == "display_name.first_and_last"
 
-    r = client.post("/v1/accounts", json={"email": "x@y.ca", "password": "p" * 300, "display_name": "A B"})
+    r = register(client, "x@y.ca", "Ada Lovelace", "en", password="p" * 300, password_confirmation="p" * 300)
     assert r.status_code == 422
     assert r.json()["errors"] == [
-        {"field": "password", "code": "field.too_long", "message": "Enter no more than 256 characters."}
+        {"field": field, "code": "field.too_long", "message": "Enter no more than 256 characters."}
+        for field in ("password", "password_confirmation")
     ]
 
     r = client.get("/v1/me")
@@ -216,3 +234,70 @@ def test_bad_input_gets_a_field_specific_problem_in_the_callers_language(stack: 
         "/v1/accounts", content=b"{" + b" " * 2_000_000 + b"}", headers={"content-type": "application/json"}
     )
     assert huge.status_code == 413
+
+
+def test_an_english_poster_is_told_in_english_and_can_unsubscribe_in_one_click(stack: TestStack) -> None:
+    """The first test covers a French poster; this one an English one, then the poster's notice
+    preferences and the RFC 8058 one-click unsubscribe, all through the gateway."""
+    client = httpx.Client(base_url=stack.gateway_url, timeout=20)
+    ada = Person(stack, client, "ada.lovelace@tbs-sct.gc.ca", "Ada Lovelace", "en")
+    claude = Person(stack, client, "claude.roy@tbs-sct.gc.ca", "Claude Roy", "fr")
+    r = ada.post(
+        "/v1/opportunities",
+        opportunity_body(
+            title_en="Data dictionary",
+            title_fr="Dictionnaire de données",
+            skill_ids=["data-analysis"],
+            department="tbs-sct",
+            name="Ada Lovelace",
+            email=ada.email,
+        ),
+    )
+    assert r.status_code == 201, r.text
+    oid = r.json()["id"]
+    r = claude.post(f"/v1/opportunities/{oid}/applications", {"message": "Avec plaisir."})
+    assert r.status_code == 201, r.text
+
+    # The poster's inbox entry and email, in her language.
+    notice = ada.notice("application_received")
+    assert notice["subject"] == "New application for Data dictionary"
+    assert notice["category"] == "applications" and notice["link"].endswith(f"/en/opportunities/{oid}/applicants")
+    mail = eventually(
+        lambda: [m for m in stack.mails() if m["To"] == ada.email and "Data dictionary" in m["Subject"]],
+        what="the application email",
+    )[0]
+    assert mail["Content-Language"] == "en"
+    assert {p.get_content_type() for p in mail.walk()} >= {"text/plain", "text/html"}
+
+    # Preferences: security notices can't be turned off, said in the caller's language.
+    prefs = ada.get("/v1/me/notification-preferences").json()
+    by_category = {c["category"]: c for c in prefs["categories"]}
+    assert by_category["security"]["mandatory"] and by_category["applications"]["email"]
+    r = client.patch(
+        "/v1/me/notification-preferences",
+        headers={**ada.headers, "Accept-Language": "fr"},
+        json={"categories": [{"category": "security", "in_app": True, "email": False}]},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["code"] == "preferences.mandatory"
+    assert r.json()["errors"][0]["message"].startswith("Les avis « Sécurité du compte » sont toujours envoyés")
+
+    # One click from the mail client turns that kind of email off; a forged link does nothing.
+    url = mail["List-Unsubscribe"].strip("<>")
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    path = url.removeprefix(stack.gateway_url)
+    assert client.get(path).json()["category"] == "applications"  # a GET only describes
+    assert client.post(path).status_code == 422  # no List-Unsubscribe=One-Click body
+    forged = client.post(path[:-2] + "xx", data={"List-Unsubscribe": "One-Click"})
+    assert forged.status_code == 422 and forged.json()["errors"][0]["field"] == "token"
+    assert ada.get("/v1/me/notification-preferences").json() == prefs
+    r = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"category": "applications", "label": "Applications", "channel": "email"}
+    after = {c["category"]: c for c in ada.get("/v1/me/notification-preferences").json()["categories"]}
+    assert after["applications"]["email"] is False and after["applications"]["in_app"] is True
+
+    # The inbox: count, then mark all read.
+    assert ada.get("/v1/me/notifications/unread-count").json()["unread_count"] >= 2
+    r = ada.post("/v1/me/notifications/read", {"all": True})
+    assert r.status_code == 200 and r.json()["unread_count"] == 0

@@ -1,13 +1,17 @@
 """Demo data, loaded through the gateway's public API like any client would. Idempotent: an
-account that exists is signed in, not created again, and the demo opportunity is posted once."""
+account that exists is signed in, not created again, and the demo opportunity is posted once.
+A new account is confirmed as a person would: with the link emailed to it, read from the SMTP
+sink's directory (there is no back door to skip confirmation)."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tandem_dev.mailbox import link_token
 from tandem_dev.samples import opportunity_body
 
 PASSWORD = "demo-passphrase-2026"
@@ -16,54 +20,80 @@ PEOPLE: list[dict[str, Any]] = [
         "email": "amira.haddad@tbs-sct.gc.ca",
         "display_name": "Amira Haddad",
         "language": "en",
-        "department": "Treasury Board of Canada Secretariat",
+        "department": "tbs-sct",
         "title": "Data Analyst (EC-05)",
         "skills": ["data-analysis", "python", "sql", "statistics"],
+        "profile": {
+            "classification": "EC-05",
+            "location": {"city": "Ottawa", "province": "ON", "time_zone": "America/Toronto"},
+            "occupation_code": "21211",
+            "opt_ins": {"micro_mission": ["participant"], "mentoring": ["mentee"]},
+        },
     },
     {
         "email": "jean.tremblay@statcan.gc.ca",
         "display_name": "Jean Tremblay",
         "language": "fr",
-        "department": "Statistique Canada",
+        "department": "statcan",
         "title": "Gestionnaire, Analytique",
         "skills": ["leadership", "project-management"],
+        "profile": {
+            "location": {"city": "Gatineau", "province": "QC", "time_zone": "America/Toronto"},
+            "opt_ins": {"micro_mission": ["host"], "mentoring": ["mentor"]},
+            "mentoring": {"types": ["traditional", "reverse"], "max_mentees": 2, "availability_hours_per_month": 4},
+        },
     },
     {
         "email": "priya.singh@ssc-spc.gc.ca",
         "display_name": "Priya Singh",
         "language": "en",
-        "department": "Shared Services Canada",
+        "department": "ssc-spc",
         "title": "Developer (IT-03)",
         "skills": ["java", "cloud-computing", "agile"],
+        "profile": {"classification": "IT-03", "occupation_code": "21232", "opt_ins": {"job_swap": ["seeker"]}},
     },
     {
         "email": "marc.gagnon@canada.ca",
         "display_name": "Marc Gagnon",
         "language": "fr",
-        "department": "Emploi et Développement social Canada",
+        "department": "esdc-edsc",
         "title": "Analyste de politiques",
         "skills": ["policy-analysis", "data-analysis", "writing", "translation"],
+        "profile": {
+            "classification": "EC-04",
+            "occupation_code": "41403",
+            "opt_ins": {"peer_coaching": ["participant"]},
+        },
     },
 ]
 ACCOUNT_EMAILS = [p["email"] for p in PEOPLE]
 
 
-def _token(client: httpx.Client, person: dict[str, Any]) -> tuple[str, bool]:
-    """Sign in, registering first if needed. Returns the token and whether it is new."""
+def _token(client: httpx.Client, person: dict[str, Any], mail_dir: Path) -> tuple[str, bool]:
+    """Sign in, registering and confirming first if needed. Returns the token and whether the
+    account is new."""
     created = False
     r = client.post("/v1/auth/token", json={"email": person["email"], "password": PASSWORD})
     if r.status_code == 401:
+        terms = client.get("/v1/terms")
+        terms.raise_for_status()
         reg = client.post(
             "/v1/accounts",
             json={
+                "platform": "internal",
                 "email": person["email"],
+                "email_confirmation": person["email"],
                 "password": PASSWORD,
+                "password_confirmation": PASSWORD,
                 "display_name": person["display_name"],
                 "language": person["language"],
                 "department": person["department"],
+                "accepted_terms_version": terms.json()["version"],
             },
         )
         reg.raise_for_status()
+        token = link_token(mail_dir, person["email"], "confirm-email")
+        client.post("/v1/accounts/confirm", json={"token": token}).raise_for_status()
         created = True
         r = client.post("/v1/auth/token", json={"email": person["email"], "password": PASSWORD})
     r.raise_for_status()
@@ -79,17 +109,19 @@ def _wait_for_profile(client: httpx.Client, headers: dict[str, str], timeout: fl
     raise TimeoutError("a demo profile did not appear")
 
 
-def load(gateway_url: str) -> None:
+def load(gateway_url: str, mail_dir: Path) -> None:
     with httpx.Client(base_url=gateway_url, timeout=30) as client:
         tokens = {}
         poster_is_new = False
         for person in PEOPLE:
-            token, created = _token(client, person)
+            token, created = _token(client, person, mail_dir)
             tokens[person["email"]] = token
             headers = {"Authorization": f"Bearer {token}"}
             _wait_for_profile(client, headers)
             client.put(
-                "/v1/me/profile", headers=headers, json={"title": person["title"], "skill_ids": person["skills"]}
+                "/v1/me/profile",
+                headers=headers,
+                json={"title": person["title"], "skill_ids": person["skills"], **person.get("profile", {})},
             ).raise_for_status()
             if person["email"] == "jean.tremblay@statcan.gc.ca":
                 poster_is_new = created

@@ -30,7 +30,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stack.start()
-        demo.load(stack.gateway_url)
+        demo.load(stack.gateway_url, stack.mail_dir)
         targets = stack.metrics_targets()
         print(
             "\nTandem is running:\n"

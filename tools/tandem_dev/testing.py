@@ -28,6 +28,7 @@ from kombu import Connection, Exchange, Producer, Queue
 
 from tandem_dev import secantus
 from tandem_dev.net import free_port, wait_until
+from tandem_dev.people import join
 from tandem_dev.rabbitmq import create_vhost, delete_vhost, ensure, uri_for_vhost
 from tandem_dev.stack import Ports, Stack
 from tandem_kit.events import Envelope
@@ -127,27 +128,9 @@ class Member:
     def sign_up(
         cls, stack: TestStack, client: httpx.Client, email_address: str, name: str, language: str, department: str
     ) -> Member:
-        r = client.post(
-            "/v1/accounts",
-            json={
-                "email": email_address,
-                "password": cls.PASSWORD,
-                "display_name": name,
-                "language": language,
-                "department": department,
-            },
-        )
-        assert r.status_code == 201, r.text
-        r = client.post("/v1/auth/token", json={"email": email_address, "password": cls.PASSWORD})
-        assert r.status_code == 200, r.text
-        body = r.json()
-        return cls(
-            client,
-            body["user_id"],
-            name,
-            email_address,
-            {"Authorization": f"Bearer {body['access_token']}", "Accept-Language": language},
-        )
+        # Registered, confirmed with the link from the SMTP sink, and signed in.
+        person = join(client, stack.stack.mail_dir, email_address, name, language, department=department)
+        return cls(client, person.user_id, name, email_address, person.headers)
 
     def get(self, path: str, **kw: Any) -> httpx.Response:
         return self.client.get(path, headers=self.headers, **kw)

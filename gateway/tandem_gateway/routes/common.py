@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from tandem_gateway import schemas as s
 from tandem_gateway.auth import Principal, current_user
 from tandem_gateway.clients import Services
 from tandem_gateway.problems import request_language
@@ -41,7 +40,3 @@ def call_options(request: Request) -> dict[str, Any]:
 
 def timestamp(ts: Timestamp, present: bool = True) -> datetime | None:
     return ts.ToDatetime(tzinfo=UTC) if present else None
-
-
-def skills_out(skills: Any) -> list[s.SkillOut]:
-    return [s.SkillOut(id=k.id, label=s.LocalizedText(en=k.label.en, fr=k.label.fr)) for k in skills]

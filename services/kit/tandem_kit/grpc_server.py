@@ -7,7 +7,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from typing import Any
@@ -152,12 +152,15 @@ class ApiServer:
         *,
         max_workers: int = 16,
         bind: str | None = None,
+        interceptors: Sequence[grpc.ServerInterceptor] = (),
     ) -> None:
         self.config = config
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{config.service}-api"),
             interceptors=[
-                TandemInterceptor(Catalog({**KIT_CATALOG.messages, **catalog.messages}), f"tandem.{config.service}")
+                TandemInterceptor(Catalog({**KIT_CATALOG.messages, **catalog.messages}), f"tandem.{config.service}"),
+                # Inside the TandemInterceptor, so their refusals become statuses like any other.
+                *interceptors,
             ],
             # Two processes must never silently share a port.
             options=[("grpc.so_reuseport", 0)],

@@ -43,6 +43,20 @@ class CatalogError(ValueError):
     pass
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML that refuses a key given twice: plain YAML keeps the last silently, which hides a
+    message written twice with different texts."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise CatalogError(f"{key!r} is given twice (line {key_node.start_mark.line + 1})")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 @dataclass(frozen=True)
 class Catalog:
     messages: Mapping[str, Mapping[str, str]]
@@ -52,7 +66,7 @@ class Catalog:
         merged: dict[str, dict[str, str]] = {}
         for path in paths:
             with path.open(encoding="utf-8") as f:
-                raw = yaml.safe_load(f) or {}
+                raw = yaml.load(f, Loader=_UniqueKeyLoader) or {}  # a SafeLoader: no arbitrary objects
             for code, texts in raw.items():
                 if not isinstance(texts, dict):
                     raise CatalogError(f"{path}: message {code!r} must give en and fr texts")

@@ -1,4 +1,4 @@
-"""Registration and sign-in rules. Pure functions: no I/O."""
+"""Registration rules and usernames. Pure functions: no I/O."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
+from identity.domain.names import check_display_name
+from identity.domain.passwords import check_new_password
+from identity.domain.reference import Departments, GovernmentDomains
 from tandem_kit.errors import FieldCollector
 from tandem_kit.i18n import LANGUAGES
 
 EMAIL_MAX = 254
-PASSWORD_MIN = 8
-# Long passphrases are welcome; the cap only stops a denial of service through hashing.
-PASSWORD_MAX = 256
-DISPLAY_NAME_MAX = 100
-DEPARTMENT_MAX = 200
+PLATFORMS = ("internal", "external")
 
 
 @dataclass(frozen=True)
@@ -26,52 +25,82 @@ class Registration:
     display_name: str
     language: str
     department: str
+    platform: str
+    terms_version: str
 
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def validate_registration(email: str, password: str, display_name: str, language: str, department: str) -> Registration:
-    """Check every field and report all problems at once."""
-    errors = FieldCollector()
+def check_email(errors: FieldCollector, email: str, field: str = "email") -> str:
     email_n = normalize_email(email)
     if not email_n:
-        errors.add("email", "field.required")
+        errors.add(field, "field.required")
     elif len(email_n) > EMAIL_MAX:
-        errors.add("email", "field.too_long", max=EMAIL_MAX)
+        errors.add(field, "field.too_long", max=EMAIL_MAX)
     else:
         try:
             # Syntax only, no DNS look-up. Mail goes out without SMTPUTF8, so the mailbox is ASCII.
             email_n = validate_email(email_n, check_deliverability=False, allow_smtputf8=False).normalized.lower()
         except EmailNotValidError:
-            errors.add("email", "email.invalid")
+            errors.add(field, "email.invalid")
+    return email_n
 
-    if not password:
-        errors.add("password", "field.required")
-    elif len(password) < PASSWORD_MIN:
-        errors.add("password", "password.too_short", min=PASSWORD_MIN)
-    elif len(password) > PASSWORD_MAX:
-        errors.add("password", "field.too_long", max=PASSWORD_MAX)
 
-    name = " ".join(display_name.split())
-    if not name:
-        errors.add("display_name", "field.required")
-    elif len(name) > DISPLAY_NAME_MAX:
-        errors.add("display_name", "field.too_long", max=DISPLAY_NAME_MAX)
-    elif len(name.split(" ")) < 2:
-        errors.add("display_name", "display_name.first_and_last")
+def validate_registration(
+    *,
+    email: str,
+    email_confirmation: str,
+    password: str,
+    password_confirmation: str,
+    display_name: str,
+    language: str,
+    department: str,
+    platform: str,
+    accepted_terms_version: str,
+    departments: Departments,
+    government: GovernmentDomains,
+    terms_version: str,
+) -> Registration:
+    """Check every field and report all problems at once."""
+    errors = FieldCollector()
+    platform_n = platform.strip().lower() or "internal"
+    if platform_n not in PLATFORMS:
+        errors.add("platform", "platform.unsupported")
+
+    email_n = check_email(errors, email)
+    if not errors.has("email"):
+        if normalize_email(email_confirmation) != email_n and normalize_email(email_confirmation) != normalize_email(
+            email
+        ):
+            errors.add("email_confirmation", "email.mismatch")
+        if platform_n == "internal" and not government.admits(email_n):
+            errors.add("email", "email.not_government")
+
+    dept = department.strip().lower()
+    if not dept:
+        if platform_n == "internal":
+            errors.add("department", "department.required")
+    elif departments.get(dept) is None:
+        errors.add("department", "department.unknown")
+
+    name = check_display_name(errors, display_name)
+    local_part = email_n.partition("@")[0]
+    password_n = check_new_password(errors, password, password_confirmation, personal=(email_n, local_part, name))
 
     lang = language.strip().lower() or "en"
     if lang not in LANGUAGES:
         errors.add("language", "language.unsupported")
 
-    dept = department.strip()
-    if len(dept) > DEPARTMENT_MAX:
-        errors.add("department", "field.too_long", max=DEPARTMENT_MAX)
+    accepted = accepted_terms_version.strip()
+    if not accepted:
+        errors.add("accepted_terms_version", "terms.not_accepted")
+    elif accepted != terms_version:
+        errors.add("accepted_terms_version", "terms.outdated")
 
     errors.raise_if_any()
-    return Registration(email_n, password, name, lang, dept)
+    return Registration(email_n, password_n, name, lang, dept, platform_n, accepted)
 
 
 # Letters Unicode does not decompose into a base letter and an accent.

@@ -286,7 +286,7 @@ def test_code_scan_finds_every_kind_of_call() -> None:
     assert ("opportunities", "cancel.has_participants", frozenset()) in uses  # Refused
     assert ("opportunities", "opportunity.not_poster", frozenset()) in uses  # Forbidden
     assert ("identity", "account.not_found", frozenset()) in uses  # NotFound
-    assert ("identity", "email.taken", frozenset()) in uses  # Conflict
+    assert ("identity", "username.exhausted", frozenset()) in uses  # Conflict
     assert ("identity", "signin.failed", frozenset()) in uses  # Unauthenticated
 
 

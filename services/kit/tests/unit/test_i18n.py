@@ -98,3 +98,9 @@ def test_unsupported_language_falls_back_to_the_request_language() -> None:
 
 def test_request_language_is_english_by_default() -> None:
     assert KIT_CATALOG.render("field.required") == "Enter a value."
+
+
+def test_catalog_load_refuses_a_message_given_twice(tmp_path: Path) -> None:
+    text = 'dup:\n  en: "One"\n  fr: "Un"\ndup:\n  en: "Two"\n  fr: "Deux"\n'
+    with pytest.raises(CatalogError, match="'dup' is given twice"):
+        Catalog.load(write(tmp_path, text))
