@@ -203,7 +203,7 @@ BAD_VALUES: list[tuple[str, str, Any, str]] = [
     ("details", "ideal_completion", TODAY.isoformat(), "completion.before_start"),
     ("details", "application_deadline", "31/12/2027", "date.invalid"),
     ("details", "limited_to_department", "sometimes", "field.not_boolean"),
-    ("requirements", "skill_ids", ["java"], "skills.unknown"),
+    ("requirements", "skill_ids", ["underwater-basket-weaving"], "skills.unknown"),
     ("requirements", "hours", 0, "hours.range"),
     ("requirements", "per", "fortnight", "choice.unknown"),
     ("requirements", "time_zone", "Mars/Olympus", "time_zone.unknown"),

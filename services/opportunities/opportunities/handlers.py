@@ -100,7 +100,8 @@ def fold(text: str) -> str:
 
 def keywords(*texts: str) -> list[str]:
     words = {w.strip(".,;:!?()[]«»\"'’") for t in texts for w in fold(t).split()}
-    return sorted(w for w in words if len(w) >= 2)[:500]
+    # One-letter words carry no meaning, but a lone digit often does ("Survey analysis 2").
+    return sorted(w for w in words if len(w) >= 2 or w.isdigit())[:500]
 
 
 def _create(uow: UnitOfWork, poster_id: str, p: PosterStep, d: DetailsStep, r: RequirementsStep) -> Opportunity:

@@ -86,10 +86,11 @@ def check_can_reopen(state: str, deadline: date, today: date) -> None:
 
 def check_can_complete(state: str, accepted: int, outstanding: int) -> None:
     check_open(state)
-    if not accepted:
-        raise Refused("complete.no_participant")
+    # An offer still waiting is the more useful thing to say: its answer may be the participant.
     if outstanding:
         raise Refused("complete.offers_outstanding")
+    if not accepted:
+        raise Refused("complete.no_participant")
 
 
 def check_application_active(state: str) -> None:

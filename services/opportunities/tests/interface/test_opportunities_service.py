@@ -53,7 +53,12 @@ def poster_step(**changes: Any) -> pb.PosterInfo:
         agrees_to_feedback=True,
     )
     for k, v in changes.items():
-        setattr(step, k, v)
+        if isinstance(v, list):
+            field = getattr(step, k)
+            del field[:]
+            field.extend(v)
+        else:
+            setattr(step, k, v)
     return step
 
 
@@ -72,7 +77,12 @@ def details_step(**changes: Any) -> pb.Details:
         application_deadline=_days(14),
     )
     for k, v in changes.items():
-        setattr(step, k, v)
+        if isinstance(v, list):
+            field = getattr(step, k)
+            del field[:]
+            field.extend(v)
+        else:
+            setattr(step, k, v)
     return step
 
 
@@ -87,7 +97,12 @@ def requirements_step(**changes: Any) -> pb.Requirements:
         security_level="reliability",
     )
     for k, v in changes.items():
-        setattr(step, k, v)
+        if isinstance(v, list):
+            field = getattr(step, k)
+            del field[:]
+            field.extend(v)
+        else:
+            setattr(step, k, v)
     return step
 
 
