@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from profiles import handlers
-from profiles.domain.taxonomy import Taxonomy
+from profiles.domain.reference import load_reference
 from profiles.store import DOCUMENTS
 from tandem.identity.v1 import events_pb2 as identity_events
 from tandem_kit.events import Envelope
 from tandem_kit.messaging import ServiceStore, WorkerMetrics, on_event
 from tandem_kit.storage import Store
 
-TAXONOMY = Taxonomy.load()
+REFERENCE = load_reference()
 
 
 class ProfilesWorker:
@@ -21,4 +21,4 @@ class ProfilesWorker:
 
     @on_event("identity", "user.registered", identity_events.UserRegistered)
     def on_user_registered(self, event: Envelope[identity_events.UserRegistered]) -> bool:
-        return handlers.create_profile_for(self.store, TAXONOMY, event)
+        return handlers.create_profile_for(self.store, REFERENCE, event)
