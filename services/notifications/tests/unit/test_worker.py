@@ -11,7 +11,7 @@ from google.protobuf.message import Message
 from nameko.testing.services import worker_factory
 
 from notifications import handlers
-from notifications.worker import MAIL, TEMPLATES, NotificationsWorker
+from notifications.worker import MAIL, PURPOSES, SMTP_GATE, TEMPLATES, NotificationsWorker
 from tandem.identity.v1 import events_pb2 as identity_events
 from tandem.opportunities.v1 import events_pb2 as opportunity_events
 from tandem_kit.events import Envelope
@@ -56,6 +56,33 @@ CASES: list[tuple[str, str, Message, str, str]] = [
         "poster",
         "offer_accepted",
     ),
+    (
+        "on_offer_declined",
+        "offer.declined",
+        opportunity_events.OfferDeclined(
+            offer_id="off-1", opportunity_id="opp-1", poster_id="poster", applicant_id="applicant", **TITLES
+        ),
+        "poster",
+        "offer_declined",
+    ),
+    (
+        "on_applicant_removed",
+        "applicant.removed",
+        opportunity_events.ApplicationClosed(
+            application_id="a", opportunity_id="opp-1", poster_id="poster", applicant_id="applicant", **TITLES
+        ),
+        "applicant",
+        "removed_from_opportunity",
+    ),
+    (
+        "on_application_withdrawn",
+        "application.withdrawn",
+        opportunity_events.ApplicationClosed(
+            application_id="a", opportunity_id="opp-1", poster_id="poster", applicant_id="applicant", **TITLES
+        ),
+        "poster",
+        "application_withdrawn",
+    ),
 ]
 
 
@@ -92,7 +119,7 @@ def test_worker_gives_the_template_every_placeholder_it_needs(
     with mock.patch.object(handlers, "notify", return_value=True) as notify:
         getattr(worker, entrypoint)(envelope(event_type, payload))
 
-    # notify adds `title` in the recipient's language; render adds `lang`.
+    # deliver adds `title` in the recipient's language; render adds `lang`.
     params = {**notify.call_args.kwargs["params"], "title": "T"}
     for lang in ("en", "fr"):
         TEMPLATES.render(kind, lang, params, "http://web")
@@ -112,10 +139,61 @@ def test_new_account_gets_a_welcome() -> None:
     welcome.assert_called_once_with(worker.store, TEMPLATES, MAIL, event)
 
 
-def test_timer_sends_due_emails_through_the_workers_store() -> None:
+def test_timers_send_emails_fire_reminders_and_send_digests_through_the_workers_store() -> None:
     worker = worker_factory(NotificationsWorker)
 
-    with mock.patch.object(handlers, "send_due_emails", return_value=0) as send_due_emails:
+    with (
+        mock.patch.object(handlers, "send_due_emails", return_value=0) as send_due_emails,
+        mock.patch.object(handlers, "fire_due_reminders", return_value=0) as fire_due_reminders,
+        mock.patch.object(handlers, "send_digests", return_value=0) as send_digests,
+    ):
         worker.send_emails()
+        worker.fire_reminders()
+        worker.send_digests()
 
-    send_due_emails.assert_called_once_with(worker.store, MAIL)
+    send_due_emails.assert_called_once_with(worker.store, MAIL, SMTP_GATE)
+    fire_due_reminders.assert_called_once_with(worker.store, TEMPLATES, MAIL, PURPOSES)
+    send_digests.assert_called_once_with(worker.store, TEMPLATES, MAIL)
+
+
+@pytest.mark.parametrize(
+    ("entrypoint", "event_type", "expected"),
+    [
+        (
+            "on_opportunity_completed",
+            "opportunity.completed",
+            [
+                ("p1", "opportunity_completed"),
+                ("p2", "opportunity_completed"),
+                ("poster", "feedback_requested"),
+                ("w1", "application_closed"),
+            ],
+        ),
+        (
+            "on_opportunity_cancelled",
+            "opportunity.cancelled",
+            [("p1", "opportunity_cancelled"), ("p2", "opportunity_cancelled"), ("w1", "opportunity_cancelled")],
+        ),
+    ],
+)
+def test_a_state_change_notifies_everyone_it_concerns(
+    entrypoint: str, event_type: str, expected: list[tuple[str, str]]
+) -> None:
+    worker = worker_factory(NotificationsWorker)
+    payload = opportunity_events.OpportunityStateChanged(
+        opportunity_id="opp-1",
+        poster_id="poster",
+        participant_ids=["p1", "p2"],
+        affected_applicant_ids=["w1"],
+        **TITLES,
+    )
+
+    with mock.patch.object(handlers, "notify_many", return_value=True) as notify_many:
+        assert getattr(worker, entrypoint)(envelope(event_type, payload)) is True
+
+    kwargs = notify_many.call_args.kwargs
+    assert kwargs["handler"] == f"notifications.{entrypoint}"
+    assert kwargs["notices"] == expected
+    for _, kind in expected:
+        for lang in ("en", "fr"):
+            TEMPLATES.render(kind, lang, {**kwargs["params"], "title": "T"}, "http://web")
