@@ -86,6 +86,7 @@ def test_an_opportunity_goes_through_every_state_with_a_notice_at_each_step(peop
     ben.notice("offer_made")
     r = ben.post(f"/v1/offers/{offer['id']}/decline", {"reason": "schedule_conflict"})
     assert r.status_code == 200 and r.json()["state"] == "declined", r.text
+    poster.notice("offer_declined")
 
     # An offer to Ana, accepted: the work starts.
     offer = poster.post(f"/v1/opportunities/{oid}/offers", {"applicant_id": ana.user_id})
@@ -95,16 +96,25 @@ def test_an_opportunity_goes_through_every_state_with_a_notice_at_each_step(peop
     assert r.status_code == 200, r.text
     assert poster.notice("offer_accepted")["subject"] == "Votre offre a été acceptée : Analyse d’enquête"
 
-    # Completed: closed to new applications, counted as a match.
+    # Completed: closed to new applications, counted as a match; both sides asked for feedback.
     r = poster.post(f"/v1/opportunities/{oid}/complete")
     assert r.status_code == 200 and r.json()["state"] == "completed", r.text
+    ana.notice("opportunity_completed")
+    poster.notice("feedback_requested")
     late = people["outsider"].post(f"/v1/opportunities/{oid}/applications", {})
     assert late.status_code == 409 and late.json()["code"] == "apply.closed"
 
 
-def test_cancelling_and_reopening(people: dict[str, Member]) -> None:
-    poster, ana = people["poster"], people["ana"]
-    oid = poster.post("/v1/opportunities", _body()).json()["id"]
+def test_removing_withdrawing_cancelling_and_reopening(people: dict[str, Member]) -> None:
+    poster, ana, ben = people["poster"], people["ana"], people["ben"]
+    oid = poster.post("/v1/opportunities", _body(openings=2)).json()["id"]
+    ben.post(f"/v1/opportunities/{oid}/applications", {})
+    r = poster.post(f"/v1/opportunities/{oid}/applicants/{ben.user_id}/remove")
+    assert r.status_code == 200 and r.json()["state"] == "removed", r.text
+    ben.notice("removed_from_opportunity")
+    application = ana.post(f"/v1/opportunities/{oid}/applications", {}).json()
+    assert ana.post(f"/v1/applications/{application['id']}/withdraw").json()["state"] == "withdrawn"
+    poster.notice("application_withdrawn")
     assert poster.post(f"/v1/opportunities/{oid}/cancel").json()["state"] == "cancelled"
     assert ana.post(f"/v1/opportunities/{oid}/applications", {}).json()["code"] == "apply.closed"
     assert poster.post(f"/v1/opportunities/{oid}/reopen").json()["state"] == "open"
