@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tandem_dev.people import enroll_totp, join, operator_grant
 from tandem_dev.samples import opportunity_body
 from tandem_dev.testing import Member, StackFactory, TestStack
 
@@ -185,9 +186,29 @@ def test_who_may_see_and_do_what(people: dict[str, Member]) -> None:
     assert ana.get("/v1/me/applications").json()["applications"][0]["message"] == "Private note to the poster."
 
 
-def test_the_analytics_are_for_staff_and_export_as_csv(people: dict[str, Member]) -> None:
-    r = people["ana"].get("/v1/analytics/opportunities")
-    assert r.status_code == 403
+def test_the_analytics_are_for_staff_and_export_as_csv(stack: TestStack, people: dict[str, Member]) -> None:
+    assert people["ana"].get("/v1/analytics/opportunities").status_code == 403
+    assert people["poster"].post("/v1/opportunities", _body()).status_code == 201
+    client = httpx.Client(base_url=stack.gateway_url, timeout=30)
+    staff = join(client, stack.stack.mail_dir, "ines.analyst@tbs-sct.gc.ca", "Ines Analyst", "fr")
+    operator_grant(stack.stack, staff.email, "admin")
+    staff = enroll_totp(client, staff)
+
+    r = client.get("/v1/analytics/opportunities", params={"group_by": "type"}, headers=staff.headers)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["total"]["posted"] >= 1
+    assert {row["key"] for row in report["rows"]} >= {"micro_mission"}
+    assert any(c["key"] == "data-analysis" for c in report["top_skills"])
+    csv = client.get(
+        "/v1/analytics/opportunities", params={"group_by": "month", "format": "csv"}, headers=staff.headers
+    )
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.strip().splitlines()
+    assert lines[0].startswith("month,posted,filled,completed,cancelled")
+    assert lines[-1].startswith("total,")
+    bad = client.get("/v1/analytics/opportunities", params={"since": "yesterday"}, headers=staff.headers)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "since"
 
 
 TODAY = date.today()
