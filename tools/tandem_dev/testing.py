@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import Message as EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 import httpx
@@ -32,6 +32,8 @@ from tandem_dev.people import join
 from tandem_dev.rabbitmq import create_vhost, delete_vhost, ensure, uri_for_vhost
 from tandem_dev.stack import Ports, Stack
 from tandem_kit.events import Envelope
+
+M = TypeVar("M", bound=Message)
 
 DEFAULT_AMQP = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 
@@ -110,6 +112,19 @@ class TestStack:
         if not directory.exists():
             return []
         return [email.message_from_bytes(p.read_bytes()) for p in sorted(directory.glob("*.eml"))]
+
+
+def status_detail(error: grpc.RpcError, message_type: type[M]) -> M:
+    """The one google.rpc detail of `message_type` an error carries (ErrorInfo, BadRequest...)."""
+    from grpc_status import rpc_status
+
+    status = rpc_status.from_call(error)
+    assert status is not None, "the error carries no google.rpc.Status"
+    found = [d for d in status.details if d.Is(message_type.DESCRIPTOR)]
+    assert len(found) == 1, f"expected one {message_type.DESCRIPTOR.name} in {status.details}"
+    message = message_type()
+    found[0].Unpack(message)
+    return message
 
 
 class Member:

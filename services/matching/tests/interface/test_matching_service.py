@@ -4,14 +4,11 @@ profile and opportunity events, and the ranking read from it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TypeVar
 
 import grpc
 import httpx
 import pytest
-from google.protobuf.message import Message
 from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from prometheus_client.parser import text_string_to_metric_families
 
 from tandem.common.v1 import common_pb2
@@ -20,11 +17,10 @@ from tandem.matching.v1 import matching_pb2_grpc as pb_grpc
 from tandem.opportunities.v1 import events_pb2 as opportunity_events
 from tandem.profiles.v1 import events_pb2 as profile_events
 from tandem.profiles.v1 import profiles_pb2
-from tandem_dev.testing import StackFactory, TestStack, eventually
+from tandem_dev.testing import StackFactory, TestStack, eventually, status_detail
 
 pytestmark = pytest.mark.interface
 
-M = TypeVar("M", bound=Message)
 
 LABELS = {
     "data-analysis": ("Data Analysis", "Analyse de données"),
@@ -131,16 +127,6 @@ def _refusal(matching: pb_grpc.MatchingServiceStub, request: pb.RankCandidatesRe
     return raised.value
 
 
-def _detail(error: grpc.RpcError, message_type: type[M]) -> M:
-    status = rpc_status.from_call(error)
-    assert status is not None, "the error carries no google.rpc.Status"
-    found = [d for d in status.details if d.Is(message_type.DESCRIPTOR)]
-    assert len(found) == 1, f"expected one {message_type.DESCRIPTOR.name} in {status.details}"
-    message = message_type()
-    found[0].Unpack(message)
-    return message
-
-
 def test_a_candidate_is_found_by_skill_with_the_reason_in_both_languages(
     stack: TestStack, matching: pb_grpc.MatchingServiceStub
 ) -> None:
@@ -243,8 +229,8 @@ def test_ranking_an_opportunity_matching_has_not_heard_of_is_not_found(matching:
     error = _refusal(matching, pb.RankCandidatesRequest(opportunity_id="unheard-of"))
 
     assert error.code() == grpc.StatusCode.NOT_FOUND
-    assert _detail(error, error_details_pb2.ErrorInfo).reason == "opportunity.not_known_yet"
-    assert _detail(error, error_details_pb2.LocalizedMessage).message == (
+    assert status_detail(error, error_details_pb2.ErrorInfo).reason == "opportunity.not_known_yet"
+    assert status_detail(error, error_details_pb2.LocalizedMessage).message == (
         "Cette possibilité n’est pas encore prête pour le jumelage. Réessayez dans un instant."
     )
 
@@ -258,7 +244,7 @@ def test_a_limit_out_of_range_is_refused(stack: TestStack, matching: pb_grpc.Mat
         error = _refusal(matching, pb.RankCandidatesRequest(opportunity_id="o1", limit=limit))
 
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, limit
-        violations = _detail(error, error_details_pb2.BadRequest).field_violations
+        violations = status_detail(error, error_details_pb2.BadRequest).field_violations
         assert [(v.field, v.reason, v.localized_message.message) for v in violations] == [
             ("limit", "limit.range", "Demandez de 1 à 100 candidats.")
         ]

@@ -17,7 +17,7 @@ from grpc_status import rpc_status
 
 from tandem.opportunities.v1 import opportunities_pb2 as pb
 from tandem.opportunities.v1 import opportunities_pb2_grpc as pb_grpc
-from tandem_dev.testing import StackFactory, TestStack
+from tandem_dev.testing import StackFactory, TestStack, status_detail
 
 pytestmark = pytest.mark.interface
 
@@ -43,6 +43,18 @@ def _days(n: int) -> str:
     return (date.today() + timedelta(days=n)).isoformat()
 
 
+def _with(step: M, changes: dict[str, Any]) -> M:
+    """A step message with some fields changed (lists replace the repeated field)."""
+    for k, v in changes.items():
+        if isinstance(v, list):
+            field = getattr(step, k)
+            del field[:]
+            field.extend(v)
+        else:
+            setattr(step, k, v)
+    return step
+
+
 def poster_step(**changes: Any) -> pb.PosterInfo:
     step = pb.PosterInfo(
         name="Jean Tremblay",
@@ -52,14 +64,7 @@ def poster_step(**changes: Any) -> pb.PosterInfo:
         agrees_to_guide=True,
         agrees_to_feedback=True,
     )
-    for k, v in changes.items():
-        if isinstance(v, list):
-            field = getattr(step, k)
-            del field[:]
-            field.extend(v)
-        else:
-            setattr(step, k, v)
-    return step
+    return _with(step, changes)
 
 
 def details_step(**changes: Any) -> pb.Details:
@@ -76,14 +81,7 @@ def details_step(**changes: Any) -> pb.Details:
         ideal_completion=_days(72),
         application_deadline=_days(14),
     )
-    for k, v in changes.items():
-        if isinstance(v, list):
-            field = getattr(step, k)
-            del field[:]
-            field.extend(v)
-        else:
-            setattr(step, k, v)
-    return step
+    return _with(step, changes)
 
 
 def requirements_step(**changes: Any) -> pb.Requirements:
@@ -96,14 +94,7 @@ def requirements_step(**changes: Any) -> pb.Requirements:
         province="ON",
         security_level="reliability",
     )
-    for k, v in changes.items():
-        if isinstance(v, list):
-            field = getattr(step, k)
-            del field[:]
-            field.extend(v)
-        else:
-            setattr(step, k, v)
-    return step
+    return _with(step, changes)
 
 
 def _post(
@@ -144,18 +135,8 @@ def _refusal(method: Any, request: Message) -> grpc.RpcError:
     return raised.value
 
 
-def _detail(error: grpc.RpcError, message_type: type[M]) -> M:
-    status = rpc_status.from_call(error)
-    assert status is not None, "the error carries no google.rpc.Status"
-    found = [d for d in status.details if d.Is(message_type.DESCRIPTOR)]
-    assert len(found) == 1, f"expected one {message_type.DESCRIPTOR.name} in {status.details}"
-    message = message_type()
-    found[0].Unpack(message)
-    return message
-
-
 def _reason(error: grpc.RpcError) -> tuple[grpc.StatusCode, str]:
-    return error.code(), _detail(error, error_details_pb2.ErrorInfo).reason
+    return error.code(), status_detail(error, error_details_pb2.ErrorInfo).reason
 
 
 def test_a_posted_opportunity_is_announced(stack: TestStack, opportunities: pb_grpc.OpportunitiesServiceStub) -> None:
@@ -282,7 +263,7 @@ def test_a_deadline_in_the_past_is_refused_when_posting(
     error = _refusal(opportunities.PostOpportunity, request)
 
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    violations = _detail(error, error_details_pb2.BadRequest).field_violations
+    violations = status_detail(error, error_details_pb2.BadRequest).field_violations
     assert [(v.field, v.reason) for v in violations] == [("details.application_deadline", "date.past")]
     assert stack.database("opportunities").opportunities.count_documents({}) == 0
 
@@ -431,7 +412,7 @@ def test_a_draft_keeps_each_valid_step_and_refuses_a_bad_one_without_changing_it
             details=details_step(title_fr="", openings=0, ideal_completion=_days(1), type="lunch"),
         ),
     )
-    violations = _detail(bad, error_details_pb2.BadRequest).field_violations
+    violations = status_detail(bad, error_details_pb2.BadRequest).field_violations
     assert sorted((v.field, v.reason) for v in violations) == [
         ("details.ideal_completion", "completion.before_start"),
         ("details.openings", "openings.range"),
@@ -444,7 +425,7 @@ def test_a_draft_keeps_each_valid_step_and_refuses_a_bad_one_without_changing_it
 
     opportunities.SaveDraft(pb.SaveDraftRequest(draft_id=draft.id, poster_id=POSTER, details=details_step()))
     missing = _refusal(opportunities.PublishDraft, pb.PublishDraftRequest(draft_id=draft.id, poster_id=POSTER))
-    assert [(v.field, v.reason) for v in _detail(missing, error_details_pb2.BadRequest).field_violations] == [
+    assert [(v.field, v.reason) for v in status_detail(missing, error_details_pb2.BadRequest).field_violations] == [
         ("requirements", "draft.step_missing")
     ]
     unknown_skill = _refusal(
@@ -476,7 +457,7 @@ def test_an_unknown_department_is_refused(opportunities: pb_grpc.OpportunitiesSe
             poster=poster_step(department="ministry-of-magic", agrees_to_feedback=False),
         ),
     )
-    assert sorted((v.field, v.reason) for v in _detail(error, error_details_pb2.BadRequest).field_violations) == [
+    assert sorted((v.field, v.reason) for v in status_detail(error, error_details_pb2.BadRequest).field_violations) == [
         ("poster.agrees_to_feedback", "poster.must_agree_to_feedback"),
         ("poster.department", "department.unknown"),
     ]
@@ -516,7 +497,7 @@ def test_a_declined_or_removed_offer_gives_the_opening_back(
     assert _reason(full) == (grpc.StatusCode.FAILED_PRECONDITION, "offer.no_openings_left")
 
     no_reason = _refusal(opportunities.DeclineOffer, pb.DeclineOfferRequest(offer_id=offer.id, applicant_id="first"))
-    assert _detail(no_reason, error_details_pb2.BadRequest).field_violations[0].reason == "field.required"
+    assert status_detail(no_reason, error_details_pb2.BadRequest).field_violations[0].reason == "field.required"
     declined = opportunities.DeclineOffer(
         pb.DeclineOfferRequest(offer_id=offer.id, applicant_id="first", reason="schedule_conflict")
     )
@@ -638,7 +619,7 @@ def test_browse_filters_sorts_and_pages(opportunities: pb_grpc.OpportunitiesServ
     second = opportunities.ListOpportunities(pb.ListOpportunitiesRequest(page_size=3, page_token=first.next_page_token))
     assert (first.total, len(first.opportunities), len(second.opportunities), second.next_page_token) == (4, 3, 1, "")
     bad = _refusal(opportunities.ListOpportunities, pb.ListOpportunitiesRequest(types=["lunch"], page_size=500))
-    assert sorted(v.field for v in _detail(bad, error_details_pb2.BadRequest).field_violations) == [
+    assert sorted(v.field for v in status_detail(bad, error_details_pb2.BadRequest).field_violations) == [
         "page_size",
         "types",
     ]

@@ -7,24 +7,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import grpc
 import httpx
 import pytest
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from prometheus_client.parser import text_string_to_metric_families
 
 from tandem.identity.v1 import events_pb2 as identity_events
 from tandem.profiles.v1 import profiles_pb2 as pb
 from tandem.profiles.v1 import profiles_pb2_grpc as pb_grpc
-from tandem_dev.testing import StackFactory, TestStack, eventually
+from tandem_dev.testing import StackFactory, TestStack, eventually, status_detail
 
 pytestmark = [pytest.mark.interface, pytest.mark.xdist_group("profiles-interface")]
 
-M = TypeVar("M", bound=Message)
 
 FRENCH = (("accept-language", "fr"),)
 DATA_ANALYSIS = {"id": "data-analysis", "label": {"en": "Data Analysis", "fr": "Analyse de données"}}
@@ -81,19 +79,9 @@ def _refusal(method: Any, request: Message, *, metadata: tuple[tuple[str, str], 
     return raised.value
 
 
-def _detail(error: grpc.RpcError, message_type: type[M]) -> M:
-    status = rpc_status.from_call(error)
-    assert status is not None, "the error carries no google.rpc.Status"
-    found = [d for d in status.details if d.Is(message_type.DESCRIPTOR)]
-    assert len(found) == 1, f"expected one {message_type.DESCRIPTOR.name} in {status.details}"
-    message = message_type()
-    found[0].Unpack(message)
-    return message
-
-
 def _violations(error: grpc.RpcError) -> list[tuple[str, str]]:
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    return [(v.field, v.reason) for v in _detail(error, error_details_pb2.BadRequest).field_violations]
+    return [(v.field, v.reason) for v in status_detail(error, error_details_pb2.BadRequest).field_violations]
 
 
 def _events_for(capture: Any, user_id: str, count: int) -> list[dict[str, Any]]:
@@ -280,8 +268,8 @@ def test_field_errors_are_in_the_callers_language(stack: TestStack, profiles: pb
     request = pb.UpdateProfileRequest(user_id=user_id, classification="EC-12")
     request.update_mask.paths.append("classification")
 
-    french = _detail(_refusal(profiles.UpdateProfile, request, metadata=FRENCH), error_details_pb2.BadRequest)
-    english = _detail(_refusal(profiles.UpdateProfile, request), error_details_pb2.BadRequest)
+    french = status_detail(_refusal(profiles.UpdateProfile, request, metadata=FRENCH), error_details_pb2.BadRequest)
+    english = status_detail(_refusal(profiles.UpdateProfile, request), error_details_pb2.BadRequest)
 
     assert french.field_violations[0].localized_message.message == "Les niveaux du groupe EC vont de 1 à 8."
     assert english.field_violations[0].localized_message.message == "Levels in the EC group go from 1 to 8."
@@ -291,7 +279,7 @@ def test_updating_a_profile_that_does_not_exist_is_not_found(profiles: pb_grpc.P
     error = _refusal(profiles.UpdateProfile, pb.UpdateProfileRequest(user_id="nobody", skill_ids=["python"]))
 
     assert error.code() == grpc.StatusCode.NOT_FOUND
-    assert _detail(error, error_details_pb2.ErrorInfo).reason == "profile.not_found"
+    assert status_detail(error, error_details_pb2.ErrorInfo).reason == "profile.not_found"
 
 
 def test_a_redelivered_registration_creates_one_profile_and_one_event(

@@ -5,24 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
 
 import grpc
 import httpx
 import pytest
-from google.protobuf.message import Message
 from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from prometheus_client.parser import text_string_to_metric_families
 
 from tandem.opportunities.v1 import events_pb2 as opportunity_events
 from tandem.referrals.v1 import referrals_pb2 as pb
 from tandem.referrals.v1 import referrals_pb2_grpc as pb_grpc
-from tandem_dev.testing import StackFactory, TestStack, eventually
+from tandem_dev.testing import StackFactory, TestStack, eventually, status_detail
 
 pytestmark = pytest.mark.interface
-
-M = TypeVar("M", bound=Message)
 
 
 @pytest.fixture
@@ -65,16 +60,6 @@ def _events_consumed(stack: TestStack, outcome: str) -> float:
         for sample in family.samples
         if sample.name == "tandem_events_consumed_total" and sample.labels == wanted
     )
-
-
-def _detail(error: grpc.RpcError, message_type: type[M]) -> M:
-    status = rpc_status.from_call(error)
-    assert status is not None, "the error carries no google.rpc.Status"
-    found = [d for d in status.details if d.Is(message_type.DESCRIPTOR)]
-    assert len(found) == 1, f"expected one {message_type.DESCRIPTOR.name} in {status.details}"
-    message = message_type()
-    found[0].Unpack(message)
-    return message
 
 
 def test_a_shared_opportunity_is_listed_for_both_people_and_announced(
@@ -125,7 +110,7 @@ def test_listing_shares_without_saying_whose_is_invalid(referrals: pb_grpc.Refer
         referrals.ListShares(pb.ListSharesRequest(user_id=""), metadata=(("accept-language", "fr"),))
 
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    violations = _detail(raised.value, error_details_pb2.BadRequest).field_violations
+    violations = status_detail(raised.value, error_details_pb2.BadRequest).field_violations
     assert [(v.field, v.reason, v.localized_message.message) for v in violations] == [
         ("user_id", "user_id.required", "Indiquez de qui il faut afficher les recommandations.")
     ]
