@@ -99,7 +99,14 @@ def test_the_whole_marketplace_flow_runs_through_every_service(stack: TestStack)
 
     # 2. Amira's profile gets skills (profiles); profile.updated reaches matching's read model.
     eventually(lambda: amira.get("/v1/me/profile").status_code == 200, what="Amira's profile")
-    r = amira.put("/v1/me/profile", {"title": "Data analyst", "skill_ids": ["data-analysis", "python"]})
+    r = amira.put(
+        "/v1/me/profile",
+        {
+            "title": "Data analyst",
+            "skill_ids": ["data-analysis", "python"],
+            "opt_ins": {"micro_mission": ["participant"]},  # the Career Marketplace matches only those who opt in
+        },
+    )
     assert r.status_code == 200, r.text
     assert [s["id"] for s in r.json()["skills"]] == ["data-analysis", "python"]
 
@@ -124,6 +131,27 @@ def test_the_whole_marketplace_flow_runs_through_every_service(stack: TestStack)
     assert candidates[0]["reasons"][0]["text"] == "trouvé par compétence : Analyse de données"
     english = client.get(f"/v1/opportunities/{oid}/candidates", headers={**jean.headers, "Accept-Language": "en"})
     assert english.json()["candidates"][0]["reasons"][0]["text"] == "found by skill: Data Analysis"
+    # Nobody has opted in as a mentee: the empty list says which requirement ruled out the most.
+    r = jean.post(
+        "/v1/opportunities",
+        opportunity_body(
+            title_en="Mentoring in analytics",
+            title_fr="Mentorat en analytique",
+            skill_ids=["data-analysis"],
+            department="statcan",
+            type="mentoring",
+        ),
+    )
+    assert r.status_code == 201, r.text
+
+    def explained(oid: str = r.json()["id"]) -> dict[str, Any] | None:
+        resp = jean.get(f"/v1/opportunities/{oid}/candidates")
+        return resp.json() if resp.status_code == 200 else None
+
+    empty = eventually(explained, what="the mentoring opportunity known to matching")
+    assert empty["candidates"] == []
+    assert empty["ruled_out_most"]["code"] == "opt_in"
+    assert "ne se sont pas inscrites" in empty["ruled_out_most"]["text"]
     # Only the poster sees candidates.
     assert amira.get(f"/v1/opportunities/{oid}/candidates").status_code == 403
 

@@ -146,9 +146,17 @@ class CandidateOut(BaseModel):
     reasons: list[ReasonOut]
 
 
+class ExclusionOut(BaseModel):
+    code: str
+    count: int
+    text: str = Field(description="In the request's language.")
+
+
 class CandidatesOut(BaseModel):
     opportunity_id: str
     candidates: list[CandidateOut]
+    exclusions: list[ExclusionOut] = Field(description="How many people each requirement ruled out.")
+    ruled_out_most: ExclusionOut | None = Field(description="The requirement to relax when the list is empty.")
 
 
 class ShareIn(Body):
@@ -533,8 +541,14 @@ async def candidates(
         matching_pb2.RankCandidatesRequest(opportunity_id=opportunity_id, limit=limit), **call_options(request)
     )
     lang = request_language(request)
+
+    def exclusion(e: matching_pb2.Exclusion) -> ExclusionOut:
+        return ExclusionOut(code=e.code, count=e.count, text=getattr(e.text, lang))
+
     return CandidatesOut(
         opportunity_id=resp.opportunity_id,
+        exclusions=[exclusion(e) for e in resp.exclusions],
+        ruled_out_most=exclusion(resp.ruled_out_most) if resp.HasField("ruled_out_most") else None,
         candidates=[
             CandidateOut(
                 user_id=c.user_id,

@@ -30,14 +30,25 @@ def candidate_message(r: Ranked) -> pb.Candidate:
     return pb.Candidate(user_id=r.user_id, display_name=r.display_name, score=r.score, reasons=reasons)
 
 
+def exclusion_message(code: str, count: int) -> pb.Exclusion:
+    text = {lang: CATALOG.render(f"ruled_out.{code}", lang, {"count": count}) for lang in ("en", "fr")}
+    return pb.Exclusion(code=code, count=count, text=common_pb2.LocalizedText(**text))
+
+
 class MatchingApi(pb_grpc.MatchingServiceServicer):
     def RankCandidates(
         self, request: pb.RankCandidatesRequest, context: grpc.ServicerContext
     ) -> pb.RankCandidatesResponse:
-        ranked = handlers.rank_candidates(request.opportunity_id, request.limit)
-        return pb.RankCandidatesResponse(
-            opportunity_id=request.opportunity_id, candidates=[candidate_message(r) for r in ranked]
+        ranking = handlers.rank_candidates(request.opportunity_id, request.limit)
+        exclusions = [exclusion_message(code, n) for code, n in ranking.exclusions.most_common()]
+        response = pb.RankCandidatesResponse(
+            opportunity_id=request.opportunity_id,
+            candidates=[candidate_message(r) for r in ranking.candidates],
+            exclusions=exclusions,
         )
+        if exclusions:
+            response.ruled_out_most.CopyFrom(exclusions[0])
+        return response
 
 
 def build_server(config: ServiceConfig) -> ApiServer:

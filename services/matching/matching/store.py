@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mongoengine import DictField, Document, IntField, ListField, StringField
+from mongoengine import BooleanField, DictField, Document, IntField, ListField, StringField
 
 
 class CandidateProfile(Document):
@@ -13,6 +13,11 @@ class CandidateProfile(Document):
     skill_ids = ListField(StringField())
     # skill id -> {"en": ..., "fr": ...}
     skill_labels = DictField()
+    # For the hard filters: opportunity type -> opted-in roles; "en"/"fr" -> levels.
+    opt_ins = DictField()
+    languages = DictField()
+    province = StringField(default="")
+    paused = BooleanField(default=False)
     version = IntField(required=True)
 
 
@@ -22,6 +27,11 @@ class OpportunityRequirements(Document):
     poster_id = StringField(required=True)
     skill_ids = ListField(StringField())
     openings = IntField(required=True)
+    type = StringField(default="")
+    host_role = StringField(default="")
+    languages = DictField()
+    virtual = BooleanField(default=True)
+    province = StringField(default="")
 
 
 DOCUMENTS = (CandidateProfile, OpportunityRequirements)
