@@ -423,7 +423,8 @@ def test_development_runs_one_of_each() -> None:
 
 
 def test_notifications_worker_never_overlaps_itself(overlay: tuple[str, list[Obj]]) -> None:
-    # Its email timer takes pending emails without a lease: two at once would send each twice.
+    # One email sender at a time during a rollout (each email is claimed, so this is about the
+    # SMTP relay's connection limit, not about duplicates).
     _, objects = overlay
     worker = by_kind(objects, "Deployment")["notifications-worker"]["spec"]
     assert worker["replicas"] == 1
