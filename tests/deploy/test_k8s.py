@@ -423,8 +423,8 @@ def test_development_runs_one_of_each() -> None:
 
 
 def test_notifications_worker_never_overlaps_itself(overlay: tuple[str, list[Obj]]) -> None:
-    # One email sender at a time during a rollout (each email is claimed, so this is about the
-    # SMTP relay's connection limit, not about duplicates).
+    # One email sender at a time during a rollout: a conservative default (each email is claimed
+    # before sending, so two senders would not duplicate mail).
     _, objects = overlay
     worker = by_kind(objects, "Deployment")["notifications-worker"]["spec"]
     assert worker["replicas"] == 1
