@@ -14,6 +14,7 @@ from tandem_gateway import problems
 from tandem_gateway.auth import TokenVerifier, enforce_access
 from tandem_gateway.clients import Services
 from tandem_gateway.config import GatewayConfig
+from tandem_gateway.limits import BodyLimit
 from tandem_gateway.problems import make_problem, request_language
 from tandem_gateway.routes import ROUTERS
 from tandem_kit.http_metrics import record_request
@@ -70,6 +71,9 @@ def create_app(config: GatewayConfig | None = None) -> FastAPI:
         response.headers.setdefault("Content-Language", request.state.lang)
         return response
 
+    # The Content-Length check above refuses a declared oversize body at once; this one also
+    # bounds a streamed body as it arrives.
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     # Added last, so it runs outermost and counts every answer, refusals included.
     app.middleware("http")(record_request)
 

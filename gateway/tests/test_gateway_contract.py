@@ -81,6 +81,16 @@ def test_wrong_types_and_unknown_fields_are_named(client: TestClient) -> None:
     assert errors["admin"]["message"] == "Ce champ n’est pas attendu. Retirez-le."
 
 
+def test_a_streamed_body_past_the_limit_is_refused_too(client: TestClient) -> None:
+    def chunks():  # no Content-Length: sent chunked
+        for _ in range(20):
+            yield b" " * 100_000
+
+    r = client.post("/v1/accounts", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.json()["code"] == "request.too_large"
+
+
 def test_oversized_body_is_refused_before_parsing(client: TestClient) -> None:
     r = client.post("/v1/accounts", content=b"x" * 1_000_001, headers={"content-type": "application/json"})
     assert r.status_code == 413
