@@ -116,7 +116,10 @@ def test_removing_withdrawing_cancelling_and_reopening(people: dict[str, Member]
     application = ana.post(f"/v1/opportunities/{oid}/applications", {}).json()
     assert ana.post(f"/v1/applications/{application['id']}/withdraw").json()["state"] == "withdrawn"
     poster.notice("application_withdrawn")
+    outsider = people["outsider"]
+    assert outsider.post(f"/v1/opportunities/{oid}/applications", {}).status_code == 201
     assert poster.post(f"/v1/opportunities/{oid}/cancel").json()["state"] == "cancelled"
+    outsider.notice("opportunity_cancelled")  # whoever was still waiting is told
     assert ana.post(f"/v1/opportunities/{oid}/applications", {}).json()["code"] == "apply.closed"
     assert poster.post(f"/v1/opportunities/{oid}/reopen").json()["state"] == "open"
     assert ana.post(f"/v1/opportunities/{oid}/applications", {}).status_code == 201
