@@ -10,9 +10,18 @@ SERVICES := identity profiles opportunities matching notifications referrals
 PROTO_FILES := $(shell find protos/tandem -name '*.proto')
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-unit test-interface test-e2e lint proto rabbitmq promtool install clean bench
+.PHONY: chromium web-messages run test test-unit test-interface test-e2e lint proto rabbitmq promtool install clean bench
 
-install: $(STAMP) $(PROTO_STAMP)
+WEB_ASSETS := web/tandem_web/static/vendor/.built
+
+install: $(STAMP) $(PROTO_STAMP) $(WEB_ASSETS)
+
+# The GC Design System, its fonts and htmx, from npm at build time into the front-end's static
+# files (CSS rewritten to local fonts). node_modules is never served.
+$(WEB_ASSETS): web/package.json web/package-lock.json web/tandem_web/assets.py $(STAMP)
+	cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m tandem_web.assets
+	touch $@
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt requirements/constraints.txt $(wildcard services/*/pyproject.toml) gateway/pyproject.toml web/pyproject.toml tools/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,7 +59,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: install rabbitmq promtool lint
+# Debian's Chromium, for the browser tests (Playwright drives it; it never downloads a browser).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver)
+
+test: install rabbitmq promtool chromium lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 test-unit: install
@@ -66,4 +79,11 @@ bench: install rabbitmq
 	@for f in tests/benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) protos/gen var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) protos/gen var .pytest_cache .mypy_cache .ruff_cache web/node_modules web/tandem_web/static/vendor
+
+# The web front-end's texts: extract them from the pages and templates, and merge them into the
+# French catalogue (then translate what is new: a unit test refuses an untranslated text).
+web-messages: install
+	$(BIN)/pybabel -q extract -F web/babel.cfg -k N_ --no-location --sort-output --omit-header -o web/tandem_web/locale/messages.pot web/tandem_web
+	test -f web/tandem_web/locale/fr/LC_MESSAGES/messages.po || $(BIN)/pybabel -q init -l fr -i web/tandem_web/locale/messages.pot -d web/tandem_web/locale
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -l fr -i web/tandem_web/locale/messages.pot -d web/tandem_web/locale

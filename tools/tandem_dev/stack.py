@@ -114,6 +114,18 @@ class Stack:
     def mail_dir(self) -> Path:
         return self.var / "mail"
 
+    def web_session_key(self) -> str:
+        """The key that seals the web front-end's session cookies, kept with the stack's data so
+        that signed-in people stay signed in across restarts of `make run`."""
+        path = self.var / "web-session.key"
+        if not path.exists():
+            from cryptography.fernet import Fernet
+
+            self.var.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(Fernet.generate_key())
+            path.chmod(0o600)
+        return path.read_text().strip()
+
     def env(self) -> dict[str, str]:
         env = {
             **os.environ,
@@ -126,6 +138,7 @@ class Stack:
             "GATEWAY_URL": self.gateway_url,
             "WEB_PORT": str(self.ports.web),
             "WEB_BASE_URL": self.web_url,
+            "WEB_SESSION_KEY": self.web_session_key(),
             "PYTHONUNBUFFERED": "1",
         }
         for s in SERVICES:
