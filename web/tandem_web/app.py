@@ -123,6 +123,12 @@ def create_app() -> FastAPI:
         # A page address with a malformed part is a page that does not exist.
         return page.render("error.html", status=404, kind="not_found")
 
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("page failed", exc_info=exc)
+        page: Page = request.state.page
+        return page.render("error.html", status=500, kind="problem")
+
     @app.get("/", include_in_schema=False)
     async def root(request: Request) -> RedirectResponse:
         wanted = request.headers.get("accept-language", "")

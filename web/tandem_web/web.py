@@ -133,6 +133,7 @@ class FormErrors:
     def __init__(self, error: GatewayError | None = None, *, rename: Mapping[str, str] | None = None):
         self.general = ""
         self.fields: dict[str, str] = {}
+        self.labels: dict[str, str] = {}
         if error is None:
             return
         rename = rename or {}
@@ -141,6 +142,19 @@ class FormErrors:
             self.fields.setdefault(name, e.message)
         if not error.errors:
             self.general = error.title
+
+    def remember(self, name: str, label: str) -> str:
+        """Called by each form control as it is drawn: the label the summary names it by."""
+        self.labels.setdefault(name, label)
+        return ""
+
+    def summary_links_with(self, pattern: str) -> str:
+        """error-links for gcds-error-summary, each entry "Label: message" when the label is known."""
+        links = {}
+        for name, message in self.fields.items():
+            label = self.labels.get(name)
+            links[f"#{field_id(name)}"] = pattern.format(label=label, message=message) if label else message
+        return json.dumps(links, ensure_ascii=False)
 
     def add(self, name: str, message: str) -> None:
         self.fields.setdefault(name, message)

@@ -1,0 +1,138 @@
+"""Driving the web front-end as a person would: Debian's Chromium through Playwright, every
+request to anything but this machine aborted, axe-core's WCAG 2.1 AA rules run on every page at a
+desktop and a mobile width, and screenshots of the main pages kept under
+tests/browser/screenshots/."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+MOBILE = {"width": 375, "height": 740}
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def launch() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Visitor:
+    """One person's browser: their own cookies, every request off this machine refused and noted."""
+
+    context: BrowserContext
+    page: Page
+    lang: str
+    base_url: str
+    blocked: list[str] = field(default_factory=list)
+    checked: set[str] = field(default_factory=set)
+
+    @classmethod
+    def open(cls, browser: Browser, base_url: str, lang: str) -> Visitor:
+        context = browser.new_context(viewport=DESKTOP, locale="fr-CA" if lang == "fr" else "en-CA")
+        visitor = cls(context, context.new_page(), lang, base_url)
+        context.route("**/*", visitor._only_loopback)
+        visitor.page.set_default_timeout(20_000)
+        return visitor
+
+    def _only_loopback(self, route: Route) -> None:
+        host = urlsplit(route.request.url).hostname or ""
+        if host in LOOPBACK:
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def close(self) -> None:
+        self.context.close()
+
+    def go(self, path: str) -> None:
+        self.page.goto(f"{self.base_url}/{self.lang}{path}")
+        self.ready()
+
+    def ready(self) -> None:
+        """The page has loaded and its GC components have drawn themselves."""
+        self.page.wait_for_load_state("load")
+        self.page.wait_for_function(
+            "() => [...document.querySelectorAll('*')].filter(e => e.tagName.startsWith('GCDS-'))"
+            ".every(e => e.classList.contains('hydrated') || e.hasAttribute('hydrated'))"
+        )
+
+    def check(self, name: str, *, screenshot: bool = False) -> None:
+        """axe-core's WCAG 2.1 AA rules at desktop and mobile widths, the page's language, and
+        nothing loaded from outside; the screenshot at both widths if asked."""
+        self.ready()
+        html_lang = self.page.evaluate("document.documentElement.lang")
+        assert html_lang == self.lang, f"{name}: <html lang={html_lang}> on a {self.lang} page"
+        for label, size in (("desktop", DESKTOP), ("mobile", MOBILE)):
+            self.page.set_viewport_size(size)
+            self.ready()
+            violations = axe(self.page)
+            assert not violations, f"{name} ({label}, {self.lang}): {format_violations(violations)}"
+            if screenshot:
+                SCREENSHOTS.mkdir(exist_ok=True)
+                path = SCREENSHOTS / f"{slug(name)}-{self.lang}-{label}.png"
+                self.page.screenshot(path=str(path), full_page=True)
+        self.page.set_viewport_size(DESKTOP)
+        assert not self.blocked, f"{name}: the page tried to load from outside the site: {self.blocked}"
+        self.checked.add(name)
+
+    # --- forms -----------------------------------------------------------------------------------
+    def field(self, label: str) -> Locator:
+        """The control a person finds by its label (which may go on with "(required)" and the
+        field's error), and not one whose label only starts the same way."""
+        return self.page.get_by_label(re.compile(rf"^{re.escape(label)}(\s*\(|\s*$)"))
+
+    def fill(self, label: str, value: str) -> None:
+        self.field(label).fill(value)
+
+    def press(self, name: str) -> None:
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name=name, exact=True).click()
+        self.ready()
+
+    def heading(self) -> str:
+        return self.page.locator("h1").first.inner_text().strip()
+
+    def text(self) -> str:
+        return self.page.locator("main").inner_text()
+
+
+def axe(page: Page) -> list[dict[str, Any]]:
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        # Evaluated through the DevTools protocol, not as a page script, so the site's CSP
+        # (scripts only from itself) stays as it is in production.
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async (tags) => { const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});"
+        " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 5).map(n => ({target: n.target, summary: n.failureSummary}))})); }",
+        WCAG_AA,
+    )
+    return list(result)
+
+
+def format_violations(violations: list[dict[str, Any]]) -> str:
+    return json.dumps(violations, indent=1, ensure_ascii=False)[:4000]
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
