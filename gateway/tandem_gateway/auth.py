@@ -41,7 +41,7 @@ PUBLIC, MEMBER, POSTER, STAFF = "public", "member", "poster", "staff"
 ROLES = ("coordinator", "departmental_lead", "agency_caseworker", "admin")
 # Don't refetch keys for an unknown kid more often than this: a flood of forged kids must not
 # become a flood of calls to identity.
-REFRESH_MIN_INTERVAL = 10.0
+REFRESH_MIN_INTERVAL = 1.0
 # Refetch anyway this often, so a retired key stops verifying.
 KEYS_MAX_AGE = 300.0
 
@@ -90,10 +90,16 @@ class TokenVerifier:
         self._sessions: dict[str, tuple[bool, float]] = {}
 
     async def _refresh(self, *, force: bool) -> None:
+        # Known keys never wait behind a fetch for an unknown one.
+        if self._keys and not force and time.monotonic() - self._fetched_at < KEYS_MAX_AGE:
+            return
         async with self._lock:
             age = time.monotonic() - self._fetched_at
-            if self._keys and (age < REFRESH_MIN_INTERVAL or (not force and age < KEYS_MAX_AGE)):
+            if self._keys and not force and age < KEYS_MAX_AGE:
                 return
+            if self._keys and age < REFRESH_MIN_INTERVAL:
+                # At most one fetch a second, however many unknown key ids arrive.
+                await asyncio.sleep(REFRESH_MIN_INTERVAL - age)
             resp = await self.services.identity.GetPublicKeys(identity_pb2.GetPublicKeysRequest(), timeout=5)
             jwks = jwt.PyJWKSet.from_json(resp.jwks_json)
             self._keys = {k.key_id: k for k in jwks.keys if k.key_id}

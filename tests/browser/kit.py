@@ -99,10 +99,16 @@ class Visitor:
     def field(self, label: str) -> Locator:
         """The control a person finds by its label (which may go on with "(required)" and the
         field's error), and not one whose label only starts the same way."""
-        return self.page.get_by_label(re.compile(rf"^{re.escape(label)}(\s*\(|\s*$)"))
+        return self.page.get_by_label(re.compile(rf"^{re.escape(label)}\s*(\((required|obligatoire)\))?$"))
 
     def fill(self, label: str, value: str) -> None:
         self.field(label).fill(value)
+
+    def tick(self, label: str) -> None:
+        """Tick a GC checkbox or radio as a person does: by clicking its label (the drawn box)."""
+        control = self.field(label)
+        control.check(force=True)
+        assert control.is_checked(), f"{label} did not get ticked"
 
     def press(self, name: str) -> None:
         with self.page.expect_navigation():
@@ -110,10 +116,11 @@ class Visitor:
         self.ready()
 
     def heading(self) -> str:
-        return self.page.locator("h1").first.inner_text().strip()
+        """The page's h1 (drawn by gcds-heading, whose text is its own light DOM)."""
+        return self.page.locator("gcds-heading[tag=h1]").first.inner_text().strip()
 
     def text(self) -> str:
-        return self.page.locator("main").inner_text()
+        return self.page.locator("#main-content").inner_text()
 
 
 def axe(page: Page) -> list[dict[str, Any]]:

@@ -36,11 +36,11 @@ TEXTS = {
     "fr": {
         "register": "S’inscrire",
         "email": "Adresse courriel",
-        "email_again": "Adresse courriel (de nouveau)",
+        "email_again": "Confirmez l’adresse courriel",
         "name": "Prénom et nom",
         "department": "Ministère ou organisme",
         "password": "Mot de passe",
-        "password_again": "Mot de passe (de nouveau)",
+        "password_again": "Confirmez le mot de passe",
         "terms": "J’accepte les conditions d’utilisation",
         "check_email": "Vérifiez vos courriels",
         "confirm": "Confirmer mon adresse courriel",
@@ -77,7 +77,7 @@ def register(v: Visitor, stack: TestStack, email: str, name: str) -> None:
     v.field(t["department"]).select_option("statcan")
     v.fill(t["password"], PASSWORD)
     v.fill(t["password_again"], PASSWORD)
-    v.field(t["terms"]).check()
+    v.tick(t["terms"])
     v.press(t["register"])
     assert v.heading() == t["check_email"], v.text()
     v.check("check your email")

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 
 import grpc
 import httpx
+import jwt
 import pytest
 from google.protobuf.message import Message
 from kombu import Connection, Exchange, Producer, Queue
@@ -31,6 +33,7 @@ from tandem_dev.net import free_port, wait_until
 from tandem_dev.people import join
 from tandem_dev.rabbitmq import create_vhost, delete_vhost, ensure, uri_for_vhost
 from tandem_dev.stack import Ports, Stack
+from tandem_kit.auth import actor_of
 from tandem_kit.events import Envelope
 
 M = TypeVar("M", bound=Message)
@@ -68,13 +71,46 @@ class TestStack:
     stack: Stack
     amqp_uri: str
     mongo_uri: str
+    # For stacks without identity: the key their services are told to trust (ACCESS_TOKEN_JWKS).
+    signing_key: Any = None
 
     @property
     def gateway_url(self) -> str:
         return self.stack.gateway_url
 
-    def grpc_channel(self, service: str) -> grpc.Channel:
-        return grpc.insecure_channel(f"127.0.0.1:{self.stack.ports.grpc[service]}")
+    def grpc_channel(self, service: str, *, as_actor: bool = True) -> grpc.Channel:
+        """A channel to a service's api. Each request that names the person it acts for carries
+        that person's access token (as the gateway forwards it), unless `as_actor` is False."""
+        channel = grpc.insecure_channel(f"127.0.0.1:{self.stack.ports.grpc[service]}")
+        return grpc.intercept_channel(channel, _ActorTokens(self)) if as_actor else channel
+
+    def access_token(self, user_id: str, *, roles: tuple[str, ...] = (), lifetime: int = 300) -> str:
+        """An access token for `user_id`, signed with the key the stack's services trust:
+        identity's own current key when identity runs, else the stack's test key."""
+        if self.signing_key is not None:
+            kid, key = "test-key", self.signing_key
+        else:
+            from cryptography.hazmat.primitives import serialization
+
+            current = self.database("identity").signing_keys.find_one(
+                {"superseded_at": None, "retired_at": None}, sort=[("created_at", -1)]
+            )
+            assert current is not None, "identity has no signing key yet"
+            kid = current["_id"]
+            key = serialization.load_pem_private_key(current["private_pem"].encode(), password=None)
+        now = int(time.time())
+        claims = {
+            "iss": "tandem-identity",
+            "aud": "tandem",
+            "sub": user_id,
+            "typ": "access",
+            "sid": uuid.uuid4().hex,
+            "roles": list(roles),
+            "iat": now,
+            "nbf": now,
+            "exp": now + lifetime,
+        }
+        return jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid, "typ": "JWT"})
 
     def database(self, service: str) -> Any:
         from pymongo import MongoClient
@@ -112,6 +148,33 @@ class TestStack:
         if not directory.exists():
             return []
         return [email.message_from_bytes(p.read_bytes()) for p in sorted(directory.glob("*.eml"))]
+
+
+class _ActorTokens(grpc.UnaryUnaryClientInterceptor):
+    def __init__(self, stack: TestStack):
+        self.stack = stack
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        actor = actor_of(request)
+        metadata = list(details.metadata or ())
+        if actor and not any(k == "authorization" for k, _ in metadata):
+            metadata.append(("authorization", f"Bearer {self.stack.access_token(actor)}"))
+            details = details._replace(metadata=metadata)
+        return continuation(details, request)
+
+
+def test_signing_key() -> tuple[Any, str]:
+    """An Ed25519 key and its JWKS, for a stack whose services verify tokens without identity."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from jwt.algorithms import OKPAlgorithm
+
+    key = Ed25519PrivateKey.generate()
+    jwk = json.loads(OKPAlgorithm.to_jwk(key.public_key()))
+    jwk.update({"kid": "test-key", "alg": "EdDSA", "use": "sig"})
+    return key, json.dumps({"keys": [jwk]})
+
+
+test_signing_key.__test__ = False  # type: ignore[attr-defined]
 
 
 def status_detail(error: grpc.RpcError, message_type: type[M]) -> M:
@@ -217,6 +280,7 @@ class _Factory:
             vhost = create_vhost()
             amqp = uri_for_vhost(self.broker, vhost) if vhost else self.broker
             var = Path(tempfile.mkdtemp(dir=self.tmp))
+            key, jwks = (None, "") if "identity" in services else test_signing_key()
             stack = Stack(
                 var=var,
                 ports=Ports.free(),
@@ -224,9 +288,13 @@ class _Factory:
                 amqp_uri=amqp,
                 db_prefix=f"t{uuid.uuid4().hex[:10]}",
                 log_dir=var / "logs",
-                extra_env={"TANDEM_EVENT_RETRY_DELAYS_MS": "100,300", **(env or {})},
+                extra_env={
+                    "TANDEM_EVENT_RETRY_DELAYS_MS": "100,300",
+                    **({"ACCESS_TOKEN_JWKS": jwks} if jwks else {}),
+                    **(env or {}),
+                },
             )
-            test_stack = TestStack(stack, amqp, self.mongo_uri)
+            test_stack = TestStack(stack, amqp, self.mongo_uri, signing_key=key)
             self.created.append((test_stack, vhost))
             try:
                 stack.start(services, edge=edge)

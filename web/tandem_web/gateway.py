@@ -67,14 +67,16 @@ class Gateway:
         json: Any = None,
         params: dict[str, Any] | None = None,
         raw: bool = False,
+        form: dict[str, str] | None = None,
     ) -> Any:
-        """The response body (JSON, or the response itself with raw=True); GatewayError otherwise."""
+        """The response body (JSON, or the response itself with raw=True); GatewayError otherwise.
+        `form` sends a form-encoded body instead of JSON."""
         renewable = session is not None and session.signed_in and bool(session.refresh_token)
         if renewable and session is not None and 0 < session.access_expires_at < time.time() + 15:
             await self._refresh(session, lang)
-        response = await self._send(method, path, lang=lang, session=session, json=json, params=params)
+        response = await self._send(method, path, lang=lang, session=session, json=json, params=params, form=form)
         if response.status_code == 401 and renewable and session is not None and await self._refresh(session, lang):
-            response = await self._send(method, path, lang=lang, session=session, json=json, params=params)
+            response = await self._send(method, path, lang=lang, session=session, json=json, params=params, form=form)
         if response.status_code >= 400:
             raise _error(response)
         if raw:
@@ -92,13 +94,14 @@ class Gateway:
         session: Session | None,
         json: Any,
         params: dict[str, Any] | None,
+        form: dict[str, str] | None = None,
     ) -> httpx.Response:
         headers = {"Accept-Language": lang}
         if session is not None and session.access_token:
             headers["Authorization"] = f"Bearer {session.access_token}"
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "", [])}
         try:
-            return await self._client.request(method, path, headers=headers, json=json, params=clean)
+            return await self._client.request(method, path, headers=headers, json=json, params=clean, data=form)
         except httpx.HTTPError as exc:
             raise GatewayError(503, "", code="gateway.unreachable") from exc
 

@@ -44,7 +44,8 @@ class Session:
         return bool(self.access_token)
 
     def has_role(self, *roles: str) -> bool:
-        return any(r in self.roles for r in roles)
+        """`coordinator` matches a grant for any scope (`coordinator:<program>`), as in the gateway."""
+        return any(grant.partition(":")[0] in roles for grant in self.roles)
 
     def sign_in(self, tokens: dict[str, Any], account: dict[str, Any]) -> None:
         self.access_token = tokens["access_token"]

@@ -31,9 +31,14 @@ def services(request: Request) -> Services:
 
 
 def call_options(request: Request) -> dict[str, Any]:
-    """Metadata and deadline for a service call: the caller's language travels with it."""
+    """Metadata and deadline for a service call: the caller's language travels with it, and so
+    does their access token, which the service checks for itself against the actor it names."""
+    metadata: tuple[tuple[str, str], ...] = (("accept-language", request_language(request)),)
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        metadata += (("authorization", authorization),)
     return {
-        "metadata": (("accept-language", request_language(request)),),
+        "metadata": metadata,
         "timeout": request.app.state.config.grpc_timeout_seconds,
     }
 

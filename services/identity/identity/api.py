@@ -314,6 +314,7 @@ def build_server(config: ServiceConfig) -> ApiServer:
     partner_tokens = TokenVerifier(
         keys.jwks, issuer=tokens.issuer, audience=tokens.partner_audience, token_type="partner"
     )
+    access_tokens = TokenVerifier(keys.jwks, issuer=tokens.issuer, audience=tokens.audience, token_type="access")
     return ApiServer(
         config,
         CATALOG,
@@ -333,4 +334,5 @@ def build_server(config: ServiceConfig) -> ApiServer:
         # (100) do, so a burst of them leaves threads for everything else (session checks, keys).
         max_workers=128,
         interceptors=[ScopeInterceptor(partner_tokens, [SERVICE], PARTNER_METHODS)],
+        access_tokens=access_tokens,
     )

@@ -25,8 +25,10 @@ import jwt
 from tandem_kit.errors import Forbidden, Unauthenticated
 
 ALGORITHMS = ["EdDSA"]
-# A flood of tokens with made-up key ids must not become a flood of key fetches.
-REFRESH_MIN_INTERVAL = 10.0
+# A flood of tokens with made-up key ids must not become a flood of key fetches: at most one a
+# second. A token signed by a key published since the last fetch waits out the rest of that
+# second once, so a rotation never refuses good tokens.
+REFRESH_MIN_INTERVAL = 1.0
 # Keys are fetched again this often anyway, so a retired key stops verifying.
 KEYS_MAX_AGE = 300.0
 
@@ -48,10 +50,15 @@ class TokenVerifier:
         self._lock = threading.Lock()
 
     def _refresh(self, *, force: bool) -> None:
+        # Known keys never wait behind a fetch for an unknown one.
+        if self._keys and not force and time.monotonic() - self._fetched_at < KEYS_MAX_AGE:
+            return
         with self._lock:
             age = time.monotonic() - self._fetched_at
-            if self._keys and (age < REFRESH_MIN_INTERVAL or (not force and age < KEYS_MAX_AGE)):
+            if self._keys and not force and age < KEYS_MAX_AGE:
                 return
+            if self._keys and age < REFRESH_MIN_INTERVAL:
+                time.sleep(REFRESH_MIN_INTERVAL - age)
             keys = jwt.PyJWKSet.from_json(self._jwks()).keys
             self._keys = {k.key_id: k for k in keys if k.key_id}
             self._fetched_at = time.monotonic()
@@ -156,3 +163,103 @@ class ScopeInterceptor(grpc.ServerInterceptor):
         except InvalidToken as exc:
             raise Unauthenticated("auth.token_invalid") from exc
         return PartnerCaller(str(claims["sub"]), frozenset(str(claims.get("scope", "")).split()))
+
+
+# --- the person a request acts for ------------------------------------------------------------------
+
+ACTOR_FIELD = "actor_id"
+
+# Requests whose acting person is named by another field than `actor_id`: request message ->
+# field. One table for every service, so who a method acts for is declared in one place (a unit
+# test checks each entry names a real field). Fields that only select what to read (whose public
+# profile, whose opportunities) are not here: reading them is open to any member.
+ACTOR_FIELDS: dict[str, str] = {
+    "tandem.opportunities.v1.PostOpportunityRequest": "poster_id",
+    "tandem.opportunities.v1.SaveDraftRequest": "poster_id",
+    "tandem.opportunities.v1.GetDraftRequest": "poster_id",
+    "tandem.opportunities.v1.PublishDraftRequest": "poster_id",
+    "tandem.opportunities.v1.ShareOpportunityRequest": "poster_id",
+    "tandem.opportunities.v1.ApplyRequest": "applicant_id",
+    "tandem.opportunities.v1.MakeOfferRequest": "poster_id",
+    "tandem.opportunities.v1.RemoveApplicantRequest": "poster_id",
+    "tandem.opportunities.v1.AcceptOfferRequest": "applicant_id",
+    "tandem.opportunities.v1.DeclineOfferRequest": "applicant_id",
+    "tandem.opportunities.v1.ListOffersRequest": "applicant_id",
+    "tandem.opportunities.v1.ChangeStateRequest": "poster_id",
+    "tandem.profiles.v1.UpdateProfileRequest": "user_id",
+    "tandem.profiles.v1.AddCustomSkillRequest": "user_id",
+    "tandem.notifications.v1.ListNotificationsRequest": "user_id",
+    "tandem.notifications.v1.CountUnreadRequest": "user_id",
+    "tandem.notifications.v1.MarkReadRequest": "user_id",
+    "tandem.notifications.v1.GetPreferencesRequest": "user_id",
+    "tandem.notifications.v1.UpdatePreferencesRequest": "user_id",
+    "tandem.referrals.v1.ListSharesRequest": "user_id",
+}
+
+
+def actor_of(request: Any) -> str:
+    """Who a request says it acts for ("" when it names nobody)."""
+    descriptor = request.DESCRIPTOR
+    name = ACTOR_FIELDS.get(descriptor.full_name, ACTOR_FIELD)
+    return str(getattr(request, name)) if name in descriptor.fields_by_name else ""
+
+
+class ActorInterceptor(grpc.ServerInterceptor):
+    """Every service checks for itself who a request acts for, rather than trusting its caller.
+
+    A request that names its actor (`actor_id`, or the field ACTOR_FIELDS gives) must carry that
+    person's access token in the `authorization` metadata, as the gateway forwards it. The token
+    is verified here with the keys identity publishes (algorithm allow-list, issuer, audience,
+    expiry, token type), and its subject must be the actor: a caller that can reach a service's
+    port cannot act for someone else. Requests that name no actor (reference lookups between
+    services; partner methods, which ScopeInterceptor guards) pass through. Put it after the
+    kit's TandemInterceptor."""
+
+    def __init__(self, verifier: TokenVerifier):
+        self.verifier = verifier
+
+    def intercept_service(self, continuation: Callable[[Any], Any], handler_call_details: Any) -> Any:
+        handler = continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        metadata = dict(handler_call_details.invocation_metadata or ())
+        inner = handler.unary_unary
+
+        def bound(request: Any, context: grpc.ServicerContext) -> Any:
+            actor = actor_of(request)
+            if actor:
+                self.check(actor, str(metadata.get("authorization", "")))
+            return inner(request, context)
+
+        return grpc.unary_unary_rpc_method_handler(
+            bound, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer
+        )
+
+    def check(self, actor: str, authorization: str) -> dict[str, Any]:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("auth.token_required")
+        try:
+            claims = self.verifier.verify(token.strip())
+        except InvalidToken as exc:
+            raise Unauthenticated("auth.token_invalid") from exc
+        if claims.get("sub") != actor:
+            raise Forbidden("auth.actor_mismatch")
+        return claims
+
+
+def identity_keys(address: str, timeout: float = 5.0, configured: str = "") -> Callable[[], str]:
+    """The JWKS identity publishes, fetched over gRPC from `address` when first needed; or, when
+    the deployment pins the keys (`ACCESS_TOKEN_JWKS`, e.g. from a mounted secret), those."""
+
+    def fetch() -> str:
+        if configured:
+            return configured
+        from tandem.identity.v1 import identity_pb2, identity_pb2_grpc
+
+        with grpc.insecure_channel(address) as channel:
+            stub = identity_pb2_grpc.IdentityServiceStub(channel)
+            response = stub.GetPublicKeys(identity_pb2.GetPublicKeysRequest(), timeout=timeout)
+        return str(response.jwks_json)
+
+    return fetch

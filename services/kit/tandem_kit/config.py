@@ -20,7 +20,7 @@ SERVICES: tuple[str, ...] = (
     "referrals",
 )
 
-# Default ports on loopback: gRPC 5005x, api metrics 910x, worker metrics 920x.
+# Default ports on loopback: gRPC 5005x, api metrics 910x, worker metrics 920x, jobs metrics 930x.
 _PORT_OFFSETS = {name: i + 1 for i, name in enumerate(SERVICES)}
 
 DEFAULT_MONGO_URI = "mongodb://127.0.0.1:27018/?journal=true"
@@ -56,6 +56,11 @@ def worker_metrics_port(service: str) -> int:
     return 9200 + _PORT_OFFSETS[service]
 
 
+def jobs_metrics_port(service: str) -> int:
+    """The metrics port of a service's `jobs` process (tandem_kit.jobs), for those that have one."""
+    return 9300 + _PORT_OFFSETS[service]
+
+
 def service_address(service: str, env: Mapping[str, str] | None = None) -> str:
     """Where a service's gRPC api listens, as host:port."""
     env = os.environ if env is None else env
@@ -75,6 +80,10 @@ class ServiceConfig:
     retry_delays_ms: tuple[int, ...]
     log_level: str
     metrics_bind: str
+    jobs_metrics_port: int = 0
+    # Whose access tokens every api checks (tandem_kit.auth.ActorInterceptor).
+    token_issuer: str = "tandem-identity"
+    token_audience: str = "tandem"
 
     @classmethod
     def from_env(cls, service: str, env: Mapping[str, str] | None = None) -> ServiceConfig:
@@ -103,6 +112,9 @@ class ServiceConfig:
             retry_delays_ms=delays,
             log_level=_get(env, "LOG_LEVEL", "INFO"),
             metrics_bind=_get(env, "METRICS_BIND", "127.0.0.1"),
+            jobs_metrics_port=_get_int(env, f"{prefix}_JOBS_METRICS_PORT", jobs_metrics_port(service)),
+            token_issuer=_get(env, "TOKEN_ISSUER", "tandem-identity"),
+            token_audience=_get(env, "TOKEN_AUDIENCE", "tandem"),
         )
 
     def nameko_config(self) -> dict[str, object]:

@@ -4,6 +4,7 @@ translation of domain errors into gRPC statuses with field details in the caller
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -21,7 +22,8 @@ from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 
 from tandem_kit import metrics
-from tandem_kit.config import ServiceConfig
+from tandem_kit.auth import ActorInterceptor, TokenVerifier, identity_keys
+from tandem_kit.config import ServiceConfig, service_address
 from tandem_kit.errors import DomainError, InvalidInput
 from tandem_kit.i18n import KIT_CATALOG, Catalog, negotiate, request_language
 
@@ -153,13 +155,23 @@ class ApiServer:
         max_workers: int = 16,
         bind: str | None = None,
         interceptors: Sequence[grpc.ServerInterceptor] = (),
+        access_tokens: TokenVerifier | None = None,
     ) -> None:
         self.config = config
+        # Who a request acts for is checked here, with identity's published keys (identity itself
+        # passes a verifier over its own key ring).
+        self.access_tokens = access_tokens or TokenVerifier(
+            identity_keys(service_address("identity"), configured=os.environ.get("ACCESS_TOKEN_JWKS", "")),
+            issuer=config.token_issuer,
+            audience=config.token_audience,
+            token_type="access",
+        )
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{config.service}-api"),
             interceptors=[
                 TandemInterceptor(Catalog({**KIT_CATALOG.messages, **catalog.messages}), f"tandem.{config.service}"),
                 # Inside the TandemInterceptor, so their refusals become statuses like any other.
+                ActorInterceptor(self.access_tokens),
                 *interceptors,
             ],
             # Two processes must never silently share a port.

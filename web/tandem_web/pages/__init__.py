@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from tandem_web.pages import auth, home
+from tandem_web.pages import auth, home, notifications, opportunities, profile, staff
 
-ROUTERS: list[APIRouter] = [home.router, auth.router]
+ROUTERS: list[APIRouter] = [
+    home.router,
+    auth.router,
+    opportunities.router,
+    profile.router,
+    notifications.router,
+    staff.router,
+]

@@ -181,6 +181,7 @@ def test_a_posted_opportunity_is_announced(stack: TestStack, opportunities: pb_g
         "application_deadline": _days(14),
     }
     assert payload["requirements"]["security_level"] == "reliability"
+    assert payload["program_area"] == "science"
 
 
 def test_an_application_is_announced_and_counted(
@@ -623,3 +624,42 @@ def test_browse_filters_sorts_and_pages(opportunities: pb_grpc.OpportunitiesServ
         "page_size",
         "types",
     ]
+
+
+def test_a_request_acts_only_for_the_holder_of_its_token(
+    stack: TestStack, opportunities: pb_grpc.OpportunitiesServiceStub
+) -> None:
+    """The service checks for itself who a request acts for: reaching its port is not enough."""
+    opportunity = _post(opportunities)
+    bare = pb_grpc.OpportunitiesServiceStub(stack.grpc_channel("opportunities", as_actor=False))
+    request = pb.ApplyRequest(
+        opportunity_id=opportunity.id, applicant_id="ana", message="Let me in.", applicant_department="statcan"
+    )
+
+    def refused(metadata: tuple[tuple[str, str], ...]) -> tuple[grpc.StatusCode, str]:
+        with pytest.raises(grpc.RpcError) as raised:
+            bare.Apply(request, metadata=metadata)
+        return _reason(raised.value)
+
+    assert refused(()) == (grpc.StatusCode.UNAUTHENTICATED, "auth.token_required")
+    someone_else = stack.access_token("mallory")
+    assert refused((("authorization", f"Bearer {someone_else}"),)) == (
+        grpc.StatusCode.PERMISSION_DENIED,
+        "auth.actor_mismatch",
+    )
+    header, payload, signature = stack.access_token("mallory").split(".")
+    forged_payload = stack.access_token("ana").split(".")[1]
+    assert refused((("authorization", f"Bearer {header}.{forged_payload}.{signature}"),)) == (
+        grpc.StatusCode.UNAUTHENTICATED,
+        "auth.token_invalid",
+    )
+    expired = stack.access_token("ana", lifetime=-60)
+    assert refused((("authorization", f"Bearer {expired}"),)) == (
+        grpc.StatusCode.UNAUTHENTICATED,
+        "auth.token_invalid",
+    )
+    assert stack.database("opportunities").applications.count_documents({"opportunity_id": opportunity.id}) == 0
+
+    # The holder of ana's token may act for ana.
+    applied = bare.Apply(request, metadata=(("authorization", f"Bearer {stack.access_token('ana')}"),))
+    assert applied.applicant_id == "ana"

@@ -1,0 +1,31 @@
+"""Every entry of the table that says who a request acts for names a real request field, and
+the kit's interceptor reads it."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from tandem_kit.auth import ACTOR_FIELDS, actor_of
+
+
+def _message(full_name: str) -> type:
+    package, _, name = full_name.rpartition(".")
+    service = package.split(".")[1]
+    module = importlib.import_module(f"tandem.{service}.v1.{service}_pb2")
+    return getattr(module, name)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(("message", "field"), sorted(ACTOR_FIELDS.items()))
+def test_each_declared_actor_field_exists(message: str, field: str) -> None:
+    cls = _message(message)
+    assert field in cls.DESCRIPTOR.fields_by_name, f"{message} has no field {field}"
+    assert actor_of(cls(**{field: "someone"})) == "someone"
+
+
+def test_a_request_naming_nobody_needs_no_token() -> None:
+    from tandem.opportunities.v1 import opportunities_pb2 as pb
+
+    assert actor_of(pb.GetOpportunityRequest(id="o1")) == ""
+    assert actor_of(pb.ApplicationActionRequest(application_id="a", actor_id="ana")) == "ana"
