@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,24 +97,64 @@ class Visitor:
         self.checked.add(name)
 
     # --- forms -----------------------------------------------------------------------------------
-    def field(self, label: str) -> Locator:
+    def field(self, label: str, *, within: str = "") -> Locator:
         """The control a person finds by its label (which may go on with "(required)" and the
-        field's error), and not one whose label only starts the same way."""
-        return self.page.get_by_label(re.compile(rf"^{re.escape(label)}\s*(\((required|obligatoire)\))?$"))
+        field's error), and not one whose label only starts the same way; inside the group
+        (fieldset) of that name if `within` is given, where several groups repeat a label."""
+        scope: Page | Locator = self.page
+        if within:
+            # The group's fieldset is drawn in the component's shadow DOM and its fields are
+            # slotted in: the scope is the component holding it (the innermost, if nested).
+            # Its name is its legend, followed by its hint if it has one.
+            group = self.page.get_by_role("group", name=re.compile(rf"^{re.escape(within)}(\s|$)"))
+            scope = self.page.locator("gcds-fieldset, gcds-checkboxes, gcds-radios").filter(has=group).last
+        return scope.get_by_label(re.compile(rf"^{re.escape(label)}\s*(\((required|obligatoire)\))?$"))
 
-    def fill(self, label: str, value: str) -> None:
-        self.field(label).fill(value)
+    def fill(self, label: str, value: str, *, within: str = "") -> None:
+        self.field(label, within=within).fill(value)
 
-    def tick(self, label: str) -> None:
-        """Tick a GC checkbox or radio as a person does: by clicking its label (the drawn box)."""
+    def type(self, label: str, value: str) -> None:
+        """Type key by key, as a person does where the page suggests things while they type."""
         control = self.field(label)
+        control.fill("")
+        control.press_sequentially(value, delay=40)
+
+    def choose(self, label: str, option: str, *, within: str = "") -> None:
+        """Pick an option of a select by the words it shows."""
+        self.field(label, within=within).select_option(label=option)
+
+    def tick(self, label: str, *, within: str = "") -> None:
+        """Tick a GC checkbox or radio as a person does: by clicking its label (the drawn box)."""
+        control = self.field(label, within=within)
         control.check(force=True)
         assert control.is_checked(), f"{label} did not get ticked"
 
-    def press(self, name: str) -> None:
+    def press(self, name: str | re.Pattern[str]) -> None:
+        """Press a button that sends a form, and wait for the page that comes back."""
         with self.page.expect_navigation():
-            self.page.get_by_role("button", name=name, exact=True).click()
+            self.page.get_by_role("button", name=name, exact=isinstance(name, str)).click()
         self.ready()
+
+    def follow(self, name: str | re.Pattern[str]) -> None:
+        """Follow the link of that name."""
+        with self.page.expect_navigation():
+            self.page.get_by_role("link", name=name, exact=isinstance(name, str)).first.click()
+        self.ready()
+
+    def until(self, path: str, found: Callable[[str], bool], *, what: str, timeout: float = 60) -> str:
+        """Open `path` again and again until its main text shows what is awaited (what the
+        marketplace works out in the background arrives a moment later), and return the text."""
+        deadline = time.monotonic() + timeout
+        pause = 200
+        while True:
+            self.go(path)
+            shown = self.text()
+            if found(shown):
+                return shown
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} never showed on {path}:\n{shown}")
+            self.page.wait_for_timeout(pause)  # between two looks, not instead of one
+            pause = min(pause * 2, 2_000)
 
     def heading(self) -> str:
         """The page's h1 (drawn by gcds-heading, whose text is its own light DOM)."""

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tandem_kit.config import SERVICES, api_metrics_port, grpc_port, worker_metrics_port
+from tandem_kit.config import SERVICES, api_metrics_port, grpc_port, jobs_metrics_port, worker_metrics_port
+from tandem_kit.events import load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
@@ -207,7 +208,13 @@ def test_the_fallback_renderer_refuses_what_it_does_not_do(tmp_path: Path) -> No
 
 # --- what every Deployment must have ------------------------------------------------------------
 
-PROCESSES = {f"{s}-{role}" for s in SERVICES for role in ("api", "worker")} | {"gateway", "web"}
+# Services that take jobs from a work queue (topology `job: true`) run a `<service>-jobs` process too.
+JOB_SERVICES = {sub.service for spec in load_topology().events.values() if spec.job for sub in spec.consumers}
+PROCESSES = (
+    {f"{s}-{role}" for s in SERVICES for role in ("api", "worker")}
+    | {f"{s}-jobs" for s in JOB_SERVICES}
+    | {"gateway", "web"}
+)
 
 
 def test_each_process_has_a_deployment_and_a_service(overlay: tuple[str, list[Obj]]) -> None:
@@ -329,6 +336,21 @@ def test_a_worker_consumes_with_broker_and_store_secrets(overlay: tuple[str, lis
     assert secret_ref(env, f"{service.upper()}_MONGO_URI") == (f"{service}-mongo", "uri")
 
 
+@pytest.mark.parametrize("service", sorted(JOB_SERVICES))
+def test_a_jobs_process_takes_its_queue_with_broker_and_store_secrets(
+    overlay: tuple[str, list[Obj]], service: str
+) -> None:
+    _, objects = overlay
+    pod = by_kind(objects, "Deployment")[f"{service}-jobs"]["spec"]["template"]["spec"]
+    (c,) = pod["containers"]
+    assert c["command"] == ["python", "-m", "tandem_kit.run", "jobs", service, f"{service}.jobs:JOBS"]
+    assert port_named(c, "metrics") == jobs_metrics_port(service)
+    env = env_of(c)
+    assert env["METRICS_BIND"]["value"] == "0.0.0.0"
+    assert secret_ref(env, "AMQP_URI") == ("tandem-amqp", "uri")
+    assert secret_ref(env, f"{service.upper()}_MONGO_URI") == (f"{service}-mongo", "uri")
+
+
 def test_the_gateway_reaches_each_api_through_its_service(overlay: tuple[str, list[Obj]]) -> None:
     _, objects = overlay
     services = by_kind(objects, "Service")
@@ -384,7 +406,7 @@ def test_matching_scales_on_cpu_and_on_queue_length(overlay: tuple[str, list[Obj
     _, objects = overlay
     hpas = by_kind(objects, "HorizontalPodAutoscaler")
     deployments_ = by_kind(objects, "Deployment")
-    assert set(hpas) == {"matching-api", "matching-worker"}
+    assert set(hpas) == {"matching-api", "matching-worker", "matching-jobs"}
     for name, hpa in hpas.items():
         assert hpa["apiVersion"] == "autoscaling/v2"
         assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
@@ -393,9 +415,11 @@ def test_matching_scales_on_cpu_and_on_queue_length(overlay: tuple[str, list[Obj
         assert "replicas" not in deployments_[name]["spec"], name
     (api_metric,) = hpas["matching-api"]["spec"]["metrics"]
     assert api_metric["type"] == "Resource" and api_metric["resource"]["name"] == "cpu"
-    (worker_metric,) = hpas["matching-worker"]["spec"]["metrics"]
-    assert worker_metric["type"] == "External"
-    assert worker_metric["external"]["metric"]["name"] == "tandem_queue_depth_messages"
+    for name in ("matching-worker", "matching-jobs"):
+        (queue_metric,) = hpas[name]["spec"]["metrics"]
+        assert queue_metric["type"] == "External"
+        assert queue_metric["external"]["metric"]["name"] == "tandem_queue_depth_messages"
+        assert queue_metric["external"]["metric"]["selector"]["matchLabels"] == {"app": name}
 
 
 def test_production_runs_spares_and_protects_the_gateway_and_matching_api() -> None:
@@ -404,7 +428,7 @@ def test_production_runs_spares_and_protects_the_gateway_and_matching_api() -> N
     hpas = by_kind(objects, "HorizontalPodAutoscaler")
     assert deployments_["gateway"]["spec"]["replicas"] >= 3
     assert hpas["matching-api"]["spec"]["minReplicas"] >= 3
-    for name in PROCESSES - {"matching-api", "matching-worker"}:
+    for name in PROCESSES - {"matching-api", "matching-worker", "matching-jobs"}:
         if name.endswith("-api") or name == "web":
             assert deployments_[name]["spec"]["replicas"] >= 2, name
     pdbs = by_kind(objects, "PodDisruptionBudget")

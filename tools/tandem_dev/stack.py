@@ -25,7 +25,7 @@ from kombu import Connection
 
 from tandem_dev import secantus
 from tandem_dev.net import free_port, port_open, wait_until
-from tandem_kit.config import SERVICES, api_metrics_port, grpc_port, worker_metrics_port
+from tandem_kit.config import SERVICES, api_metrics_port, grpc_port, jobs_metrics_port, worker_metrics_port
 from tandem_kit.events import load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,11 +41,23 @@ def worker_class(service: str) -> str:
     return f"{service}.worker:{service.capitalize()}Worker"
 
 
+def services_with_jobs() -> tuple[str, ...]:
+    """The services that take jobs (topology `job: true`), each in a `<service>-jobs` process."""
+    takers = {sub.service for spec in load_topology().events.values() if spec.job for sub in spec.consumers}
+    return tuple(s for s in SERVICES if s in takers)
+
+
+def job_queues(service: str) -> set[str]:
+    topology = load_topology()
+    return {sub.queue for sub in topology.consumed_by(service) if topology.spec(sub.source, sub.event_type).job}
+
+
 @dataclass
 class Ports:
     grpc: dict[str, int]
     api_metrics: dict[str, int]
     worker_metrics: dict[str, int]
+    jobs_metrics: dict[str, int]
     gateway: int
     web: int
     secantus: int
@@ -57,6 +69,7 @@ class Ports:
             grpc={s: grpc_port(s) for s in SERVICES},
             api_metrics={s: api_metrics_port(s) for s in SERVICES},
             worker_metrics={s: worker_metrics_port(s) for s in SERVICES},
+            jobs_metrics={s: jobs_metrics_port(s) for s in SERVICES},
             gateway=GATEWAY_PORT,
             web=WEB_PORT,
             secantus=SECANTUS_PORT,
@@ -69,6 +82,7 @@ class Ports:
             grpc={s: free_port() for s in SERVICES},
             api_metrics={s: free_port() for s in SERVICES},
             worker_metrics={s: free_port() for s in SERVICES},
+            jobs_metrics={s: free_port() for s in services_with_jobs()},
             gateway=free_port(),
             web=free_port(),
             secantus=free_port(),
@@ -147,6 +161,8 @@ class Stack:
             env[f"{up}_GRPC_ADDR"] = f"127.0.0.1:{self.ports.grpc[s]}"
             env[f"{up}_API_METRICS_PORT"] = str(self.ports.api_metrics[s])
             env[f"{up}_WORKER_METRICS_PORT"] = str(self.ports.worker_metrics[s])
+            if s in self.ports.jobs_metrics:
+                env[f"{up}_JOBS_METRICS_PORT"] = str(self.ports.jobs_metrics[s])
         env.update(self.extra_env)
         return env
 
@@ -164,10 +180,17 @@ class Stack:
 
     def _worker_consuming(self, service: str) -> Callable[[], bool]:
         """A worker is ready once its metrics answer and every queue it consumes has a consumer."""
-        queues = [sub.queue for sub in load_topology().consumed_by(service)]
+        jobs = job_queues(service)
+        queues = [sub.queue for sub in load_topology().consumed_by(service) if sub.queue not in jobs]
+        return self._consuming(self.ports.worker_metrics[service], queues)
 
+    def _jobs_consuming(self, service: str) -> Callable[[], bool]:
+        """A jobs process is ready once its metrics answer and each of its job queues has a consumer."""
+        return self._consuming(self.ports.jobs_metrics[service], sorted(job_queues(service)))
+
+    def _consuming(self, metrics_port: int, queues: list[str]) -> Callable[[], bool]:
         def check() -> bool:
-            if not port_open("127.0.0.1", self.ports.worker_metrics[service]):
+            if not port_open("127.0.0.1", metrics_port):
                 return False
             try:
                 with Connection(self.amqp_uri, connect_timeout=2) as conn:
@@ -228,6 +251,14 @@ class Stack:
                     self._worker_consuming(s),
                 )
             )
+            if s in services_with_jobs():
+                procs.append(
+                    Proc(
+                        f"{s}-jobs",
+                        [PYTHON, "-m", "tandem_kit.run", "jobs", s, f"{s}.jobs:JOBS"],
+                        self._jobs_consuming(s),
+                    )
+                )
         return procs
 
     def edge_procs(self) -> list[Proc]:
@@ -349,7 +380,7 @@ class Stack:
         the SMTP sink, so nothing writes to a store that is gone."""
         layers = [
             [n for n in self.procs if n in ("gateway", "web")],
-            [n for n in self.procs if n.endswith(("-api", "-worker"))],
+            [n for n in self.procs if n.endswith(("-api", "-worker", "-jobs"))],
             [n for n in self.procs if n in ("secantus", "smtp-sink")],
         ]
         for layer in layers:
@@ -366,6 +397,8 @@ class Stack:
         for s in SERVICES:
             targets[f"{s}-api"] = f"127.0.0.1:{self.ports.api_metrics[s]}"
             targets[f"{s}-worker"] = f"127.0.0.1:{self.ports.worker_metrics[s]}"
+        for s in services_with_jobs():
+            targets[f"{s}-jobs"] = f"127.0.0.1:{self.ports.jobs_metrics[s]}"
         return targets
 
 

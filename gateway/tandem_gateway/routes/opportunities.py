@@ -159,6 +159,18 @@ class CandidatesOut(BaseModel):
     ruled_out_most: ExclusionOut | None = Field(description="The requirement to relax when the list is empty.")
 
 
+class RecommendationOut(BaseModel):
+    opportunity_id: str
+    title: str = Field(description="In the request's language.")
+    type: str
+    score: float
+    reasons: list[ReasonOut]
+
+
+class RecommendationsOut(BaseModel):
+    opportunities: list[RecommendationOut] = Field(description="Open opportunities that fit you, best first.")
+
+
 class ShareIn(Body):
     candidate_id: PathId
 
@@ -558,6 +570,35 @@ async def candidates(
             )
             for c in resp.candidates
         ],
+    )
+
+
+@router.get(
+    "/me/recommendations",
+    response_model=RecommendationsOut,
+    tags=["matching"],
+    openapi_extra=access("member"),
+)
+async def my_recommendations(
+    user: Member, request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> RecommendationsOut:
+    """The open opportunities that fit you best, each with why: the same filters and reasons as a
+    poster's candidate list, seen from your side (your opt-ins, languages, skills...)."""
+    resp = await services(request).matching.RecommendOpportunities(
+        matching_pb2.RecommendOpportunitiesRequest(user_id=user.user_id, limit=limit), **call_options(request)
+    )
+    lang = request_language(request)
+    return RecommendationsOut(
+        opportunities=[
+            RecommendationOut(
+                opportunity_id=o.opportunity_id,
+                title=getattr(o.title, lang),
+                type=o.type,
+                score=o.score,
+                reasons=[ReasonOut(code=r.code, params=dict(r.params), text=getattr(r.text, lang)) for r in o.reasons],
+            )
+            for o in resp.opportunities
+        ]
     )
 
 

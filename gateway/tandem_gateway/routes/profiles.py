@@ -2,8 +2,8 @@
 
 A profile has two views. Its owner (`/v1/me/profile`) sees everything, with how complete it is.
 Anyone else (`/v1/profiles/{user_id}`) gets `PublicProfileOut`, a model that has no field for
-opt-ins, mentoring preferences or self-identification: they cannot leak through it, and the
-service does not send them for anyone but the owner anyway.
+opt-ins, mentoring preferences, self-identification, security clearance or availability: they
+cannot leak through it, and the service does not send them for anyone but the owner anyway.
 """
 
 from __future__ import annotations
@@ -92,6 +92,9 @@ class ClassifiedCodeOut(BaseModel):
     level: str
     title: s.LocalizedText
     hierarchy: list[CodeLevelOut] = Field(description="From the broadest level down to the code's parent.")
+    children: list[CodeLevelOut] = Field(
+        default_factory=list, description="The codes one level below (when one code is asked for by its value)."
+    )
 
 
 class OccupationalGroupOut(BaseModel):
@@ -160,6 +163,16 @@ class MentoringPreferences(s.Body):
     paused: bool = False
 
 
+class Availability(s.Body):
+    hours_per_week: Int32 = Field(default=0, description="Hours a week free for opportunities; 0: not given.")
+    max_engagements: Int32 = Field(default=0, description="Opportunities at once; 0: not given.")
+    days: list[Annotated[str, Field(max_length=10)]] = Field(
+        default_factory=list, max_length=7, description="monday ... sunday; empty: Monday to Friday."
+    )
+    day_start: str = Field(default="", max_length=5, description="HH:MM in your time zone; empty: 09:00.")
+    day_end: str = Field(default="", max_length=5, description="HH:MM; empty: 17:00.")
+
+
 class SelfIdentification(s.Body):
     cultural_background: str = Field(default="", max_length=200)
     employment_equity_groups: list[Annotated[str, Field(max_length=40)]] = Field(
@@ -202,6 +215,10 @@ class ProfileIn(s.Body):
     opt_ins: OptIns | None = None
     mentoring: MentoringPreferences | None = None
     self_identification: SelfIdentification | None = None
+    security_clearance: str | None = Field(
+        default=None, max_length=20, description="none, reliability, secret or top_secret, as you hold it."
+    )
+    availability: Availability | None = None
 
 
 class MissingSectionOut(BaseModel):
@@ -241,6 +258,8 @@ class ProfileOut(PublicProfileOut):
     opt_ins: dict[str, list[str]]
     mentoring: MentoringPreferences
     self_identification: SelfIdentification
+    security_clearance: str
+    availability: Availability
     completeness: CompletenessOut
 
 
@@ -262,6 +281,7 @@ def _code(c: pb.ClassifiedCode) -> ClassifiedCodeOut:
         level=c.level,
         title=_text(c.title),
         hierarchy=[CodeLevelOut(level=h.level, code=h.code, title=_text(h.title)) for h in c.hierarchy],
+        children=[CodeLevelOut(level=h.level, code=h.code, title=_text(h.title)) for h in c.children],
     )
 
 
@@ -317,6 +337,8 @@ def _owners(p: pb.Profile) -> ProfileOut:
         opt_ins={o.opportunity_type: list(o.roles) for o in private.opt_ins},
         mentoring=MentoringPreferences.model_validate(_plain(private.mentoring)),
         self_identification=SelfIdentification.model_validate(_plain(private.self_identification)),
+        security_clearance=private.security_clearance,
+        availability=Availability.model_validate(_plain(private.availability)),
         completeness=CompletenessOut(
             percent=p.completeness.percent,
             missing=[MissingSectionOut(section=m.section, label=m.label) for m in p.completeness.missing],
@@ -446,9 +468,13 @@ async def skill(skill_id: SkillPath, request: Request) -> SkillDetailsOut:
 # --- code lists -----------------------------------------------------------------------------------
 
 
-async def _search(request: Request, system: str, q: str, limit: int) -> list[ClassifiedCodeOut]:
+async def _search(
+    request: Request, system: str, q: str, limit: int, levels: list[str] | None = None
+) -> list[ClassifiedCodeOut]:
     resp = await services(request).profiles.SearchCodes(
-        pb.SearchCodesRequest(system=system, query=q, language=request_language(request), limit=limit),
+        pb.SearchCodesRequest(
+            system=system, query=q, language=request_language(request), limit=limit, levels=levels or []
+        ),
         **call_options(request),
     )
     return [_code(c) for c in resp.codes]
@@ -465,9 +491,14 @@ async def search_occupations(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
+    levels: Annotated[
+        list[str] | None,
+        Query(max_length=5, description="Only codes at these levels, e.g. unit_group; repeat for several."),
+    ] = None,
 ) -> list[ClassifiedCodeOut]:
-    """NOC 2021: words of a title in English or French, or the start of a code."""
-    return await _search(request, "noc2021", q, limit)
+    """NOC 2021 at every level (broad category, major, sub-major and minor group, unit group): words of a
+    title in English or French, or the start of a code."""
+    return await _search(request, "noc2021", q, limit, levels)
 
 
 @router.get(
@@ -482,9 +513,13 @@ async def search_industries(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
+    levels: Annotated[
+        list[str] | None,
+        Query(max_length=5, description="Only codes at these levels, e.g. industry_group; repeat for several."),
+    ] = None,
 ) -> list[ClassifiedCodeOut]:
     """NAICS 2022 (Canada): words of a title in English or French, or the start of a code."""
-    return await _search(request, "naics2022", q, limit)
+    return await _search(request, "naics2022", q, limit, levels)
 
 
 @router.get("/industries/{code}", response_model=ClassifiedCodeOut, tags=["code lists"], openapi_extra=access("public"))

@@ -141,6 +141,9 @@ class EventSpec:
     type: str
     message: str
     consumers: tuple[Subscription, ...] = field(default=())
+    # A job for a work queue rather than news: taken by a JobConsumer process (tandem_kit.jobs),
+    # which may belong to the publishing service itself.
+    job: bool = False
 
     def message_class(self) -> builtins.type[Message]:
         cls: builtins.type[Message] = symbol_database.Default().GetSymbol(self.message)
@@ -179,6 +182,7 @@ def parse_topology(raw: Mapping[str, Any]) -> Topology:
                 type=event_type,
                 message=str(body["message"]),
                 consumers=tuple(consumers),
+                job=bool(body.get("job", False)),
             )
     return Topology(events)
 

@@ -252,7 +252,9 @@ class WorkerMetrics(DependencyProvider):
             self._stopped.send(True)
 
     def _sample_forever(self) -> None:
-        subs = load_topology().consumed_by(self.config.service)
+        topology = load_topology()
+        # A jobs process samples its own queues (tandem_kit.jobs): each is scaled on its own.
+        subs = [s for s in topology.consumed_by(self.config.service) if not topology.spec(s.source, s.event_type).job]
         names = [s.queue for s in subs] + [f"{s.queue}.dlq" for s in subs]
         while not self._stopped.ready():
             try:

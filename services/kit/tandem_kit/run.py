@@ -2,9 +2,11 @@
 
     python -m tandem_kit.run worker <service> <module>:<NamekoServiceClass>
     python -m tandem_kit.run api <service> <module>:<build_server function>
+    python -m tandem_kit.run jobs <service> <module>:<list of tandem_kit.jobs.Job>
 
 The worker is monkey-patched by eventlet before anything else is imported; the api never is,
-since grpcio blocks an eventlet hub (STACK-NOTES).
+since grpcio blocks an eventlet hub (STACK-NOTES), and neither is `jobs`, whose CPU-heavy work
+would stall a hub (tandem_kit.jobs).
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ def _usage() -> None:
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) != 3 or argv[0] not in ("worker", "api") or ":" not in argv[2]:
+    if len(argv) != 3 or argv[0] not in ("worker", "api", "jobs") or ":" not in argv[2]:
         _usage()
     role, service, target = argv
-    if role == "worker":
-        import warnings
+    import warnings
 
-        # eventlet warns that it is deprecated; nameko 2 needs it, and we keep it to workers.
-        warnings.filterwarnings("ignore", message=".*Eventlet is deprecated", category=DeprecationWarning)
+    # eventlet warns that it is deprecated; nameko 2 needs it, and we keep it to workers (a jobs
+    # process imports the queue layout from tandem_kit.messaging, and never patches anything).
+    warnings.filterwarnings("ignore", message=".*Eventlet is deprecated", category=DeprecationWarning)
+    if role == "worker":
         import eventlet
 
         eventlet.monkey_patch()
@@ -41,6 +44,10 @@ def main(argv: list[str]) -> None:
     obj = getattr(importlib.import_module(module_name), attr)
     if role == "api":
         obj(config).run()
+    elif role == "jobs":
+        from tandem_kit.jobs import run_jobs
+
+        run_jobs(obj, config)
     else:
         _run_worker(obj, config)
 

@@ -7,12 +7,16 @@ from pathlib import Path
 import grpc
 
 from matching import handlers
-from matching.domain.ranking import Ranked
+from matching.cohort_api import cohort_servicer
+from matching.domain.board import Recommended
+from matching.domain.ranking import Ranked, Reason, SkillGraph
+from matching.live import LiveIndex
 from matching.store import DOCUMENTS
 from tandem.common.v1 import common_pb2
 from tandem.matching.v1 import matching_pb2 as pb
 from tandem.matching.v1 import matching_pb2_grpc as pb_grpc
-from tandem_kit.config import ServiceConfig
+from tandem.profiles.v1 import profiles_pb2, profiles_pb2_grpc
+from tandem_kit.config import ServiceConfig, service_address
 from tandem_kit.grpc_server import ApiServer, Servicer
 from tandem_kit.i18n import Catalog
 from tandem_kit.storage import Store
@@ -20,14 +24,33 @@ from tandem_kit.storage import Store
 CATALOG = Catalog.load(Path(__file__).with_name("messages.yaml"))
 
 
+def reason_messages(reasons: tuple[Reason, ...]) -> list[pb.Reason]:
+    return [
+        pb.Reason(
+            code=reason.code,
+            params=dict(reason.params),
+            text=common_pb2.LocalizedText(
+                **{lang: CATALOG.render(reason.code, lang, reason.values(lang)) for lang in ("en", "fr")}
+            ),
+        )
+        for reason in reasons
+    ]
+
+
 def candidate_message(r: Ranked) -> pb.Candidate:
-    reasons = []
-    for reason in r.reasons:
-        text = {
-            lang: CATALOG.render(reason.code, lang, {"label": reason.labels.get(lang, "")}) for lang in ("en", "fr")
-        }
-        reasons.append(pb.Reason(code=reason.code, params=dict(reason.params), text=common_pb2.LocalizedText(**text)))
-    return pb.Candidate(user_id=r.user_id, display_name=r.display_name, score=r.score, reasons=reasons)
+    return pb.Candidate(
+        user_id=r.user_id, display_name=r.display_name, score=r.score, reasons=reason_messages(r.reasons)
+    )
+
+
+def recommendation_message(r: Recommended) -> pb.Recommendation:
+    return pb.Recommendation(
+        opportunity_id=r.opportunity_id,
+        title=common_pb2.LocalizedText(en=r.title.get("en", ""), fr=r.title.get("fr", "")),
+        type=r.type,
+        score=r.score,
+        reasons=reason_messages(r.reasons),
+    )
 
 
 def exclusion_message(code: str, count: int) -> pb.Exclusion:
@@ -36,10 +59,13 @@ def exclusion_message(code: str, count: int) -> pb.Exclusion:
 
 
 class MatchingApi(pb_grpc.MatchingServiceServicer):
+    def __init__(self, live: LiveIndex):
+        self.live = live
+
     def RankCandidates(
         self, request: pb.RankCandidatesRequest, context: grpc.ServicerContext
     ) -> pb.RankCandidatesResponse:
-        ranking = handlers.rank_candidates(request.opportunity_id, request.limit)
+        ranking = handlers.rank_candidates(self.live, request.opportunity_id, request.limit)
         exclusions = [exclusion_message(code, n) for code, n in ranking.exclusions.most_common()]
         response = pb.RankCandidatesResponse(
             opportunity_id=request.opportunity_id,
@@ -50,17 +76,40 @@ class MatchingApi(pb_grpc.MatchingServiceServicer):
             response.ruled_out_most.CopyFrom(exclusions[0])
         return response
 
+    def RecommendOpportunities(
+        self, request: pb.RecommendOpportunitiesRequest, context: grpc.ServicerContext
+    ) -> pb.RecommendOpportunitiesResponse:
+        found = handlers.recommend_opportunities(self.live, request.user_id, request.limit)
+        return pb.RecommendOpportunitiesResponse(
+            user_id=request.user_id, opportunities=[recommendation_message(r) for r in found]
+        )
+
+
+def profiles_taxonomy(address: str | None = None) -> SkillGraph:
+    """The skills taxonomy, from profiles (which owns it)."""
+    with grpc.insecure_channel(address or service_address("profiles")) as channel:
+        found = profiles_pb2_grpc.ProfilesServiceStub(channel).ListSkills(profiles_pb2.ListSkillsRequest(), timeout=10)
+    return SkillGraph.build(
+        (d.skill.id, d.skill.label.en, d.skill.label.fr, list(d.aliases), [r.id for r in d.related])
+        for d in found.skills
+    )
+
 
 def build_server(config: ServiceConfig) -> ApiServer:
-    Store.open(config, DOCUMENTS)  # opens the connection that the handlers' mongoengine reads use
+    store = Store.open(config, DOCUMENTS)  # opens the connection that the handlers' mongoengine reads use
+    # The ranking index: loaded whole before the server says it is serving, then kept fresh.
+    live = LiveIndex(store.db, taxonomy=profiles_taxonomy)
+    live.load()
+    live.start()
     return ApiServer(
         config,
         CATALOG,
         [
             Servicer(
                 pb_grpc.add_MatchingServiceServicer_to_server,
-                MatchingApi(),
+                MatchingApi(live),
                 pb.DESCRIPTOR.services_by_name["MatchingService"],
-            )
+            ),
+            cohort_servicer(store),  # mentor matching for programs (cohort_api.py)
         ],
     )

@@ -35,6 +35,7 @@ from notifications.store import (
     Reminder,
 )
 from tandem.identity.v1 import events_pb2 as identity_events
+from tandem.matching.v1 import events_pb2 as matching_events
 from tandem.notifications.v1 import events_pb2
 from tandem_kit.errors import FieldCollector, InvalidInput, NotFound, Refused
 from tandem_kit.events import Envelope, utcnow
@@ -268,6 +269,23 @@ def notify_many(
             deliver(uow, templates, mail, event.id, _recipient(uow, user_id), kind, params)
 
     return store.apply_once(event, handler, work)
+
+
+def match_proposed(
+    store: Store, templates: Templates, mail: MailConfig, event: Envelope[matching_events.MatchProposed]
+) -> bool:
+    """A proposed mentoring match: the mentee and the mentor are each told about the other, with
+    the program's name in their own language. Both notices or neither."""
+    e = event.payload
+
+    def work(uow: UnitOfWork) -> None:
+        for user_id, other_name in ((e.mentee_id, e.mentor_name), (e.mentor_id, e.mentee_name)):
+            recipient = _recipient(uow, user_id)
+            program = getattr(e.program_name, language(recipient.language)) or e.program_name.en
+            params = {"program": program, "other_name": other_name, "match_id": e.match_id}
+            deliver(uow, templates, mail, event.id, recipient, "match_proposed", params)
+
+    return store.apply_once(event, "notifications.on_match_proposed", work)
 
 
 def notify_address(

@@ -15,6 +15,7 @@ from notifications.domain.templates import Templates
 from notifications.mailer import SmtpGate
 from notifications.store import DOCUMENTS
 from tandem.identity.v1 import events_pb2 as identity_events
+from tandem.matching.v1 import events_pb2 as matching_events
 from tandem.opportunities.v1 import events_pb2 as opp_events
 from tandem_kit.events import Envelope
 from tandem_kit.messaging import ServiceStore, WorkerMetrics, on_event
@@ -172,6 +173,10 @@ class NotificationsWorker:
             kind=kind,
             params={"opportunity_id": e.opportunity_id, "title_en": e.title_en, "title_fr": e.title_fr, **extra},
         )
+
+    @on_event("matching", "match.proposed", matching_events.MatchProposed)
+    def on_match_proposed(self, event: Envelope[matching_events.MatchProposed]) -> bool:
+        return handlers.match_proposed(self.store, TEMPLATES, MAIL, event)
 
     @timer(interval=0.5)
     def send_emails(self) -> None:

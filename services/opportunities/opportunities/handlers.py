@@ -148,6 +148,8 @@ def _create(uow: UnitOfWork, poster_id: str, p: PosterStep, d: DetailsStep, r: R
             limited_to_department=opp.limited_to_department,
             requirements=convert.requirements_message(requirements),
             application_deadline=opp.application_deadline,
+            classification=d.classification,
+            program_area=d.program_area,
         ),
     )
     return opp

@@ -86,6 +86,18 @@ class ProfilesApi(pb_grpc.ProfilesServiceServicer):
             )
         return pb.SkillDetails(skill=convert.custom_skill(skill), merged_into=skill.merged_into)
 
+    def ListSkills(self, request: pb.ListSkillsRequest, context: grpc.ServicerContext) -> pb.ListSkillsResponse:
+        return pb.ListSkillsResponse(
+            skills=[
+                pb.SkillDetails(
+                    skill=convert.canonical_skill(skill),
+                    aliases=list(skill.aliases),
+                    related=[convert.canonical_skill(r) for r in self.ref.taxonomy.related(skill.id)],
+                )
+                for skill in self.ref.taxonomy.skills.values()
+            ]
+        )
+
     def AddCustomSkill(self, request: pb.AddCustomSkillRequest, context: grpc.ServicerContext) -> pb.Skill:
         skill = handlers.add_custom_skill(
             self.store,
@@ -125,8 +137,11 @@ class ProfilesApi(pb_grpc.ProfilesServiceServicer):
         codes = self.ref.code_list(request.system)
         if codes is None:
             raise InvalidInput.one("system", "code.system")
+        levels = list(request.levels)
+        if any(level not in codes.levels for level in levels):
+            raise InvalidInput.one("levels", "code.level", levels=", ".join(sorted(codes.levels)))
         limit = _limit(request.limit, 20, SEARCH_LIMIT_MAX)
-        found = codes.search(request.query[:QUERY_MAX], _language(request.language), limit)
+        found = codes.search(request.query[:QUERY_MAX], _language(request.language), limit, levels)
         return pb.SearchCodesResponse(codes=[convert.classified(codes, c) for c in found])
 
     def GetCode(self, request: pb.GetCodeRequest, context: grpc.ServicerContext) -> pb.ClassifiedCode:
@@ -136,7 +151,7 @@ class ProfilesApi(pb_grpc.ProfilesServiceServicer):
         code = codes.get(request.code)
         if code is None:
             raise NotFound("code.not_found")
-        return convert.classified(codes, code)
+        return convert.classified(codes, code, with_children=True)
 
     def ListOccupationalGroups(
         self, request: pb.ListOccupationalGroupsRequest, context: grpc.ServicerContext

@@ -71,6 +71,14 @@ def changes_from(request: pb.UpdateProfileRequest) -> model.ProfileChanges:
         self_identification=model.SelfIdentification(
             r.self_identification.cultural_background, tuple(r.self_identification.employment_equity_groups)
         ),
+        security_clearance=r.security_clearance,
+        availability=model.Availability(
+            r.availability.hours_per_week,
+            r.availability.max_engagements,
+            tuple(r.availability.days),
+            r.availability.day_start,
+            r.availability.day_end,
+        ),
     )
 
 
@@ -101,13 +109,20 @@ def skills(ref: ReferenceData, ids: Iterable[str], customs: Mapping[str, CustomS
     return out
 
 
-def classified(codes: CodeList, code: Code) -> pb.ClassifiedCode:
+def _level(code: Code) -> pb.CodeLevel:
+    return pb.CodeLevel(level=code.level, code=code.code, title=localized(code.title))
+
+
+def classified(codes: CodeList, code: Code, with_children: bool = False) -> pb.ClassifiedCode:
+    """A code with its whole hierarchy (each level's code and bilingual title) and, when asked, the
+    codes one level below."""
     return pb.ClassifiedCode(
         system=code.system,
         code=code.code,
         level=code.level,
         title=localized(code.title),
-        hierarchy=[pb.CodeLevel(level=a.level, code=a.code, title=localized(a.title)) for a in codes.hierarchy(code)],
+        hierarchy=[_level(a) for a in codes.hierarchy(code)],
+        children=[_level(c) for c in codes.children(code)] if with_children else [],
     )
 
 
@@ -156,6 +171,8 @@ def private(p: Profile) -> pb.PrivateProfile:
         opt_ins=[_parse(o, pb.OptIn()) for o in p.opt_ins],
         mentoring=_parse(p.mentoring, pb.MentoringPreferences()),
         self_identification=_parse(p.self_identification, pb.SelfIdentification()),
+        security_clearance=p.security_clearance,
+        availability=_parse(p.availability, pb.Availability()),
     )
 
 
@@ -203,6 +220,7 @@ def snapshot(ref: ReferenceData, p: Profile, customs: Mapping[str, CustomSkill])
         version=p.version,
         details=details(ref, p),
         private=private(p),
+        department_code=p.department_code,
     )
 
 

@@ -48,6 +48,7 @@ def create_profile_for(store: Store, ref: ReferenceData, event: Envelope[identit
                 id=user.user_id,
                 display_name=user.display_name,
                 department=user.department,
+                department_code=user.department_code,
                 version=1,
                 updated_at=utcnow(),
             )

@@ -13,6 +13,8 @@ class Profile(Document):
     id = StringField(primary_key=True)  # the account's user id
     display_name = StringField(required=True, max_length=100)
     department = StringField(default="", max_length=200)
+    # identity's code for the account's department, from registration (the name above may be edited)
+    department_code = StringField(default="", max_length=40)
     title = StringField(default="", max_length=200)
     classification = StringField(default="", max_length=20)
     location = DictField()
@@ -29,6 +31,8 @@ class Profile(Document):
     opt_ins = ListField(DictField())
     mentoring = DictField()
     self_identification = DictField()
+    security_clearance = StringField(default="", max_length=20)
+    availability = DictField()
     version = IntField(required=True, min_value=0)
     updated_at = DateTimeField(required=True)
 

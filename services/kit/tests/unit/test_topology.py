@@ -116,7 +116,8 @@ def test_every_publisher_and_consumer_in_the_real_topology_is_a_service() -> Non
         assert source in SERVICES
         for sub in spec.consumers:
             assert sub.service in SERVICES, sub
-            assert sub.service != source, f"{source} consumes its own event {spec.type}"
+            # A service may take its own jobs (work queues), never its own news.
+            assert sub.service != source or spec.job, f"{source} consumes its own event {spec.type}"
 
 
 def test_every_publishing_service_has_an_events_proto() -> None:
@@ -153,9 +154,32 @@ def test_workers_event_handlers_and_topology_agree(service: str) -> None:
     declared = {
         (sub.source, sub.event_type, sub.method, topology.spec(sub.source, sub.event_type).message)
         for sub in topology.consumed_by(service)
+        if not topology.spec(sub.source, sub.event_type).job  # jobs are taken by JobConsumer processes
     }
 
     assert worker_subscriptions(service) == declared
+
+
+def job_subscriptions(service: str) -> set[tuple[str, str, str, str]]:
+    """(source, event type, method, message) of each JobConsumer the service declares in JOBS."""
+    try:
+        module = importlib.import_module(f"{service}.jobs")
+    except ModuleNotFoundError:
+        return set()
+    return {(j.source, j.event_type, j.method, j.message_type.DESCRIPTOR.full_name) for j in module.JOBS}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_job_consumers_and_topology_agree(service: str) -> None:
+    import_event_schemas()
+    topology = load_topology()
+    declared = {
+        (sub.source, sub.event_type, sub.method, topology.spec(sub.source, sub.event_type).message)
+        for sub in topology.consumed_by(service)
+        if topology.spec(sub.source, sub.event_type).job
+    }
+
+    assert job_subscriptions(service) == declared
 
 
 def test_worker_subscriptions_sees_handlers() -> None:

@@ -647,7 +647,7 @@ def test_a_request_acts_only_for_the_holder_of_its_token(
         grpc.StatusCode.PERMISSION_DENIED,
         "auth.actor_mismatch",
     )
-    header, payload, signature = stack.access_token("mallory").split(".")
+    header, _payload, signature = stack.access_token("mallory").split(".")
     forged_payload = stack.access_token("ana").split(".")[1]
     assert refused((("authorization", f"Bearer {header}.{forged_payload}.{signature}"),)) == (
         grpc.StatusCode.UNAUTHENTICATED,

@@ -66,6 +66,13 @@ class CodeList:
             )
             for c in sorted(self.codes.values(), key=lambda c: c.code)
         ]
+        self._children: dict[str, list[Code]] = {}
+        for entry in self._entries:
+            if entry.code.parent:
+                self._children.setdefault(entry.code.parent, []).append(entry.code)
+        self.levels = frozenset(c.level for c in self.codes.values())
+        # How deep each code sits (a sector 0, ...): "31-33" is a sector, not a five-digit code.
+        self._depth = {c.code: len(self.hierarchy(c)) for c in self.codes.values()}
 
     def get(self, code: str) -> Code | None:
         return self.codes.get(code)
@@ -80,25 +87,32 @@ class CodeList:
             parent = ancestor.parent
         return chain[::-1]
 
-    def search(self, query: str, lang: str, limit: int = 20) -> list[Code]:
+    def children(self, code: Code) -> list[Code]:
+        """The codes one level below, in code order."""
+        return list(self._children.get(code.code, ()))
+
+    def search(self, query: str, lang: str, limit: int = 20, levels: Iterable[str] = ()) -> list[Code]:
         """Codes whose value starts with the query, or whose title (in either language) has a word
-        starting with each word of the query. Exact titles first, then the caller's language, then
-        the most specific codes (an occupation's unit group before its major group)."""
+        starting with each word of the query, at every level (or only at `levels`). Exact titles
+        first, then the caller's language, then the most specific codes (an occupation's unit
+        group before its minor group)."""
         q = fold(query)
         if not q or limit <= 0:
             return []
+        wanted = frozenset(levels)
+        entries = [e for e in self._entries if e.code.level in wanted] if wanted else self._entries
         if re.fullmatch(r"[0-9-]+", q):
-            hits = [e.code for e in self._entries if e.code.code.startswith(q)]
+            hits = [e.code for e in entries if e.code.code.startswith(q)]
             return sorted(hits, key=lambda c: (len(c.code), c.code))[:limit]
         tokens = [w for w in _WORD_BREAK.split(q) if w]
         other = "en" if lang == "fr" else "fr"
         ranked: list[tuple[tuple[int, int, int, str], Code]] = []
-        for entry in self._entries:
+        for entry in entries:
             for language_rank, language in enumerate((lang, other)):
                 words = entry.words[language]
                 if all(any(w.startswith(t) for w in words) for t in tokens):
                     exact = 0 if entry.folded[language] == q else 1
-                    specific = -len(entry.code.code)
+                    specific = -self._depth[entry.code.code]
                     ranked.append(((exact, language_rank, specific, entry.code.code), entry.code))
                     break
         ranked.sort(key=lambda r: r[0])
@@ -109,22 +123,27 @@ def _text(raw: Mapping[str, Any]) -> Text:
     return Text(str(raw["en"]), str(raw["fr"]))
 
 
-NOC_LEVELS = {1: "broad_category", 2: "major_group", 5: "unit_group"}
+NOC_LEVELS = {1: "broad_category", 2: "major_group", 3: "sub_major_group", 4: "minor_group", 5: "unit_group"}
+_NOC_SECTIONS = ("broad_categories", "major_groups", "sub_major_groups", "minor_groups", "unit_groups")
 
 
 def load_noc(path: Path = DATA / "noc2021.yaml") -> CodeList:
+    """Every level of NOC 2021: a code's parent is the code one digit shorter (unit group 41101 is
+    in minor group 4110, sub-major group 411, major group 41, broad category 4)."""
     with path.open(encoding="utf-8") as f:
         raw = yaml.safe_load(f)
     codes = []
-    for section in ("broad_categories", "major_groups", "unit_groups"):
-        for value, title in raw[section].items():
+    for section in _NOC_SECTIONS:
+        for value, title in (raw.get(section) or {}).items():
             value = str(value)
-            # A unit group's parent is its major group: the file carries no minor or sub-major titles.
-            parent = {1: "", 2: value[:1], 5: value[:2]}[len(value)]
-            codes.append(Code(NOC, value, NOC_LEVELS[len(value)], _text(title), parent))
+            if len(value) not in NOC_LEVELS:
+                raise ValueError(f"{NOC}: {value} is not a NOC code")
+            codes.append(Code(NOC, value, NOC_LEVELS[len(value)], _text(title), value[:-1]))
     return CodeList(NOC, codes)
 
 
+# Level 6 is StatCan's "Canadian industry"; its name stays "national_industry" (NAICS's own term),
+# which callers already rely on.
 NAICS_LEVELS = {2: "sector", 3: "subsector", 4: "industry_group", 5: "industry", 6: "national_industry"}
 # Sectors that span several two-digit values.
 _NAICS_RANGES = {

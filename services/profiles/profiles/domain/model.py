@@ -55,6 +55,12 @@ MENTORING_TYPES = ("traditional", "reverse", "peer_to_peer", "wisdom_transition"
 MAX_MENTEES = 20
 MAX_CONNECTOR_MEETINGS_PER_YEAR = 52
 MAX_AVAILABILITY_HOURS_PER_MONTH = 160
+# As an opportunity's security level may require (opportunities' vocabulary).
+SECURITY_CLEARANCES = ("none", "reliability", "secret", "top_secret")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_HOURS_PER_WEEK = 60
+MAX_ENGAGEMENTS = 20
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 # The four designated groups of the Employment Equity Act.
 EMPLOYMENT_EQUITY_GROUPS = ("women", "indigenous_peoples", "persons_with_disabilities", "visible_minorities")
 
@@ -76,6 +82,8 @@ FIELDS = (
     "opt_ins",
     "mentoring",
     "self_identification",
+    "security_clearance",
+    "availability",
 )
 
 # What a complete profile has, in the order a person is asked to fill it in.
@@ -154,6 +162,15 @@ class SelfIdentification:
 
 
 @dataclass(frozen=True)
+class Availability:
+    hours_per_week: int = 0
+    max_engagements: int = 0
+    days: tuple[str, ...] = ()
+    day_start: str = ""
+    day_end: str = ""
+
+
+@dataclass(frozen=True)
 class ProfileChanges:
     """The fields named in `fields` are set to the values given; the others are left alone."""
 
@@ -175,6 +192,8 @@ class ProfileChanges:
     opt_ins: tuple[OptIn, ...] = ()
     mentoring: MentoringPreferences = field(default_factory=MentoringPreferences)
     self_identification: SelfIdentification = field(default_factory=SelfIdentification)
+    security_clearance: str = ""
+    availability: Availability = field(default_factory=Availability)
 
 
 # --- checks ---------------------------------------------------------------------------------------
@@ -407,6 +426,34 @@ def _self_identification(errors: FieldCollector, value: SelfIdentification) -> d
     }
 
 
+def _security_clearance(errors: FieldCollector, value: str) -> str:
+    value = value.strip()
+    if value and value not in SECURITY_CLEARANCES:
+        errors.add("security_clearance", "security_clearance.unknown", levels=", ".join(SECURITY_CLEARANCES))
+    return value
+
+
+def _availability(errors: FieldCollector, value: Availability) -> dict[str, Any]:
+    wrong = [d for d in value.days if d not in WEEKDAYS]
+    if wrong:
+        errors.add("availability.days", "availability.day", days=", ".join(WEEKDAYS))
+    times, valid = {}, True
+    for name in ("day_start", "day_end"):
+        text = getattr(value, name).strip()
+        if text and not _HHMM.match(text):
+            errors.add(f"availability.{name}", "availability.time")
+            valid = False
+        times[name] = text
+    if valid and times["day_start"] and times["day_end"] and times["day_end"] <= times["day_start"]:
+        errors.add("availability.day_end", "availability.time_order")
+    return {
+        "hours_per_week": _number(errors, "availability.hours_per_week", value.hours_per_week, MAX_HOURS_PER_WEEK),
+        "max_engagements": _number(errors, "availability.max_engagements", value.max_engagements, MAX_ENGAGEMENTS),
+        "days": [d for d in WEEKDAYS if d in value.days],
+        **times,
+    }
+
+
 def validate_changes(
     ref: ReferenceData, changes: ProfileChanges, *, custom_skill_ids: frozenset[str] = frozenset(), today: date
 ) -> dict[str, Any]:
@@ -439,6 +486,8 @@ def validate_changes(
         "opt_ins": lambda: _opt_ins(errors, c.opt_ins),
         "mentoring": lambda: _mentoring(errors, c.mentoring),
         "self_identification": lambda: _self_identification(errors, c.self_identification),
+        "security_clearance": lambda: _security_clearance(errors, c.security_clearance),
+        "availability": lambda: _availability(errors, c.availability),
     }
     cleaned = {name: checks[name]() for name in FIELDS if name in changes.fields}
     errors.raise_if_any()

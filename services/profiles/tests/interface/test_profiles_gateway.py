@@ -1,6 +1,7 @@
 """The public API's profile routes: the gateway application (routes, checks, size limit, problems)
 in process, in front of the real profiles api and worker (real RabbitMQ, real SecantusDB). Only
-sign-in is stood in for: a bearer token here is the user id itself, so these tests do not depend on
+sign-in is stood in for: tokens are signed with the test stack's own key (which the profiles api is
+told to trust) and the gateway's session check is skipped, so these tests do not depend on
 identity. tests/e2e/test_profiles.py runs the same journeys with real accounts.
 
 What it shows: a profile created and edited with every field; skills picked by autocomplete in
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from fastapi.testclient import TestClient
 
@@ -32,11 +34,12 @@ COORDINATOR_ROLE = "coordinator:mentoring"
 
 
 class TokenIsTheUser:
-    """Stands in for identity's token check: `Bearer <user id>[;coordinator]`."""
+    """Stands in for the gateway's session check: the token's subject and roles, as signed by the
+    test stack's key (the profiles api verifies the signature itself)."""
 
     async def verify(self, token: str) -> Principal:
-        user_id, _, role = token.partition(";")
-        return Principal(user_id, ("member", COORDINATOR_ROLE) if role == "coordinator" else ("member",))
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return Principal(claims["sub"], tuple(claims["roles"]))
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +66,8 @@ class Person:
                 user_id=self.user_id, display_name="Amira Haddad", department="Statistics Canada", language=language
             ),
         )
-        token = self.user_id + (";coordinator" if coordinator else "")
+        roles = ("member", COORDINATOR_ROLE) if coordinator else ("member",)
+        token = stack.access_token(self.user_id, roles=roles, lifetime=3600)
         self.headers = {"Authorization": f"Bearer {token}", "Accept-Language": language}
         self.gateway = gateway
         eventually(lambda: self.get("/v1/me/profile").status_code == 200, what="the profile")
@@ -164,7 +168,7 @@ def test_a_profile_is_created_and_edited_with_every_field(stack: TestStack, gate
     assert body["location"]["province_name"] == {"en": "Ontario", "fr": "Ontario"}
     assert body["classification"]["code"] == "EC-05"
     assert body["occupation"]["title"]["en"] == "Economists and economic policy researchers and analysts"
-    assert [h["code"] for h in body["occupation"]["hierarchy"]] == ["4", "41"]
+    assert [h["code"] for h in body["occupation"]["hierarchy"]] == ["4", "41", "414", "4140"]
     assert [h["code"] for h in body["industry"]["hierarchy"]] == ["91", "911", "9119", "91191"]
     assert body["opt_ins"] == EVERY_FIELD["opt_ins"]
     assert body["mentoring"] == EVERY_FIELD["mentoring"]
@@ -310,3 +314,23 @@ def test_code_lists_are_searched_in_both_languages_and_unknown_codes_are_not_fou
     assert [c["code"] for c in english][:2] == ["911230", "91123"]
     assert missing.status_code == 404 and missing.json()["code"] == "code.not_found"
     assert {g["code"] for g in gateway.get("/v1/occupational-groups").json()} >= {"EC", "AS", "PM"}
+
+
+def test_codes_come_with_their_whole_hierarchy_and_can_be_browsed_level_by_level(gateway: TestClient) -> None:
+    minor = gateway.get("/v1/occupations/4110", params={"lang": "fr"}).json()
+    units = gateway.get("/v1/occupations", params={"q": "analyste", "levels": "unit_group", "lang": "fr"}).json()
+    wrong = gateway.get("/v1/occupations", params={"q": "analyste", "levels": "unit"})
+    industry = gateway.get("/v1/industries/5416").json()
+
+    assert [(h["level"], h["code"]) for h in minor["hierarchy"]] == [
+        ("broad_category", "4"),
+        ("major_group", "41"),
+        ("sub_major_group", "411"),
+    ]
+    assert minor["hierarchy"][2]["title"]["fr"] and minor["hierarchy"][2]["title"]["en"]
+    assert [c["code"] for c in minor["children"]] == ["41100", "41101"]
+    assert units and all(u["level"] == "unit_group" and u["children"] == [] for u in units)
+    assert {"11101", "41401"} <= {u["code"] for u in units}
+    assert wrong.status_code == 422, wrong.text
+    assert [(e["field"], e["code"]) for e in wrong.json()["errors"]] == [("levels", "code.level")]
+    assert [c["code"] for c in industry["children"]] == ["54161", "54162", "54169"]

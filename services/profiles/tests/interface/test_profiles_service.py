@@ -175,6 +175,8 @@ def test_every_field_is_saved_and_announced_with_the_private_part_for_matching(
     assert [(h.level, h.code) for h in saved.details.occupation.hierarchy] == [
         ("broad_category", "4"),
         ("major_group", "41"),
+        ("sub_major_group", "414"),
+        ("minor_group", "4140"),
     ]
     assert saved.details.industry.title.en == "Other federal government public administration"
     assert saved == _profile(profiles, user_id, viewer_id=user_id)
@@ -398,5 +400,9 @@ def test_code_lists_are_searched_in_french_and_come_with_their_hierarchy(
         ("51114", "Traducteurs/traductrices, terminologues et interprètes")
     ]
     assert [h.code for h in industry.hierarchy] == ["91", "911", "9114"]
+    assert [c.code for c in industry.children] == ["911410"]
+    assert not found.codes[0].children  # only GetCode lists children
+    wrong_level = _refusal(profiles.SearchCodes, pb.SearchCodesRequest(system="noc2021", query="x", levels=["unit"]))
+    assert _violations(wrong_level) == [("levels", "code.level")]
     bad = _refusal(profiles.SearchCodes, pb.SearchCodesRequest(system="isco", query="x"))
     assert _violations(bad) == [("system", "code.system")]

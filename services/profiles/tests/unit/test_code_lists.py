@@ -24,21 +24,68 @@ def levels(codes: CodeList, code: str) -> list[tuple[str, str]]:
     return [(a.level, a.code) for a in codes.hierarchy(found)]
 
 
-def test_noc_ships_every_broad_category_and_major_group_and_the_unit_groups_of_categories_0_to_5(
-    noc: CodeList,
-) -> None:
-    by_level: dict[str, list[Code]] = {}
+def by_level(codes: CodeList) -> dict[str, list[Code]]:
+    out: dict[str, list[Code]] = {}
+    for c in codes.codes.values():
+        out.setdefault(c.level, []).append(c)
+    return out
+
+
+def test_noc_ships_the_whole_classification(noc: CodeList) -> None:
+    counts = {level: len(codes) for level, codes in by_level(noc).items()}
+
+    assert counts == {
+        "broad_category": 10,
+        "major_group": 45,
+        "sub_major_group": 89,
+        "minor_group": 162,
+        "unit_group": 516,
+    }
+
+
+@pytest.mark.parametrize("system", ["noc", "naics"])
+def test_every_code_has_its_parent_and_both_titles(system: str, noc: CodeList, naics: CodeList) -> None:
+    codes = {"noc": noc, "naics": naics}[system]
+
+    for c in codes.codes.values():
+        assert c.title.en.strip() and c.title.fr.strip(), c.code
+        assert c.title.en == c.title.en.strip() and "  " not in c.title.en + c.title.fr, c.code
+        if c.parent:
+            assert c.parent in codes.codes, c.code
+    assert not [c.code for c in codes.codes.values() if not c.parent and c.level not in ("broad_category", "sector")]
+
+
+def test_every_noc_group_has_children_down_to_unit_groups(noc: CodeList) -> None:
     for c in noc.codes.values():
-        by_level.setdefault(c.level, []).append(c)
-
-    assert len(by_level["broad_category"]) == 10
-    assert len(by_level["major_group"]) == 45
-    assert len([c for c in by_level["unit_group"] if c.code[0] in "012345"]) == 264
-    assert all(c.title.en and c.title.fr for c in noc.codes.values())
+        children = noc.children(c)
+        assert bool(children) == (c.level != "unit_group"), c.code
+        assert all(child.code.startswith(c.code) and len(child.code) == len(c.code) + 1 for child in children)
 
 
-def test_a_unit_group_knows_its_major_group_and_broad_category(noc: CodeList) -> None:
-    assert levels(noc, "41101") == [("broad_category", "4"), ("major_group", "41")]
+def test_a_unit_group_knows_its_whole_hierarchy(noc: CodeList) -> None:
+    assert levels(noc, "41101") == [
+        ("broad_category", "4"),
+        ("major_group", "41"),
+        ("sub_major_group", "411"),
+        ("minor_group", "4110"),
+    ]
+    assert noc.codes["411"].title.en == "Professional occupations in law"
+
+
+def test_naics_ships_every_industry_group_and_full_depth_where_the_public_service_works(naics: CodeList) -> None:
+    groups = by_level(naics)
+    subsectors = {c.code for c in groups["subsector"]}
+
+    assert len(groups["sector"]) == 20
+    assert len(subsectors) == 99
+    assert {c.parent for c in groups["industry_group"]} == subsectors
+    assert len(groups["industry_group"]) == 323
+    for sector in ("51", "52", "54", "61", "62", "91"):
+        # Every industry group of these sectors goes down to Canadian (national) industries.
+        for group in (c for c in groups["industry_group"] if c.code.startswith(sector)):
+            industries = naics.children(group)
+            assert industries, group.code
+            assert all(naics.children(i) for i in industries), group.code
 
 
 def test_naics_hierarchy_runs_from_the_sector_down(naics: CodeList) -> None:
@@ -57,6 +104,28 @@ def test_codes_are_searched_by_words_in_either_language(noc: CodeList) -> None:
     french = noc.search("politiques sociales recherchistes", "fr")
 
     assert [c.code for c in english][:1] == [c.code for c in french][:1] == ["41403"]
+
+
+@pytest.mark.parametrize(("query", "lang"), [("analyste", "fr"), ("analyst", "en"), ("ANALYSTES", "en")])
+def test_analysts_are_found_in_either_language(noc: CodeList, query: str, lang: str) -> None:
+    found = {c.code for c in noc.search(query, lang, limit=50)}
+
+    assert {"11101", "41401", "41402", "21223"} <= found
+
+
+def test_search_ignores_accents_and_reaches_every_level(noc: CodeList, naics: CodeList) -> None:
+    assert "41401" in {c.code for c in noc.search("economistes", "fr")}
+    assert "4110" in {c.code for c in noc.search("judges lawyers", "en")}
+    assert "411" in {c.code for c in noc.search("professional occupations law", "en")}
+    assert "914112" in {c.code for c in naics.search("metis", "en")}
+    assert [c.code for c in naics.search("administration publique federale", "fr")][:1] == ["911"]
+
+
+def test_search_can_keep_to_some_levels(noc: CodeList) -> None:
+    found = noc.search("4140", "en", limit=50, levels=["unit_group"])
+
+    assert found and all(c.level == "unit_group" and c.code.startswith("4140") for c in found)
+    assert [c.code for c in noc.search("41", "en", limit=3)] == ["41", "411", "412"]
 
 
 def test_a_search_in_english_also_finds_french_titles(noc: CodeList) -> None:

@@ -351,3 +351,43 @@ def test_a_location_needs_city_province_and_time_zone() -> None:
     partial = {"location": {"city": "Ottawa", "province": "ON", "time_zone": ""}}
 
     assert "location" in model.missing_sections(partial)
+
+
+def test_security_clearance_and_availability_are_kept_in_a_stable_shape(ref: ReferenceData) -> None:
+    cleaned = accepted(
+        ref,
+        change(
+            security_clearance="secret",
+            availability=model.Availability(10, 2, ("friday", "monday"), "08:30", "16:30"),
+        ),
+    )
+
+    assert cleaned == {
+        "security_clearance": "secret",
+        "availability": {
+            "hours_per_week": 10,
+            "max_engagements": 2,
+            "days": ["monday", "friday"],
+            "day_start": "08:30",
+            "day_end": "16:30",
+        },
+    }
+
+
+def test_wrong_security_clearance_and_availability_are_refused_field_by_field(ref: ReferenceData) -> None:
+    assert refused(
+        ref,
+        change(
+            security_clearance="cosmic",
+            availability=model.Availability(99, -1, ("someday",), "9h", "08:00"),
+        ),
+    ) == [
+        ("security_clearance", "security_clearance.unknown"),
+        ("availability.days", "availability.day"),
+        ("availability.day_start", "availability.time"),
+        ("availability.hours_per_week", "field.number_range"),
+        ("availability.max_engagements", "field.number_range"),
+    ]
+    assert refused(ref, change(availability=model.Availability(day_start="17:00", day_end="09:00"))) == [
+        ("availability.day_end", "availability.time_order")
+    ]

@@ -1,0 +1,187 @@
+"""Mentor matching for a program, through the gateway: a coordinator (with TOTP) defines a program
+that wants francophones with French-speaking mentors and a cohort drawn from people's mentoring
+opt-ins, runs it (a job taken by the cohort worker), reads the result with its reasons, and
+publishes it; both parties get the notice in their language, in the inbox and by email; one
+pair accepts and becomes active, the other declines, and a new run fills the open slot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tandem_dev.people import enroll_totp, join, operator_grant
+from tandem_dev.testing import Member, StackFactory, TestStack, eventually
+from tandem_kit.config import SERVICES
+
+pytestmark = pytest.mark.e2e
+
+PROGRAM = "mentorat-ottawa-2026"
+
+
+@pytest.fixture(scope="module")
+def stack(module_stack_factory: StackFactory) -> TestStack:
+    return module_stack_factory(SERVICES, edge=True)
+
+
+@pytest.fixture(scope="module")
+def client(stack: TestStack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.gateway_url, timeout=30) as c:
+        yield c
+
+
+def levels(level: str) -> dict[str, str]:
+    return {"written_comprehension": level, "written_expression": level, "oral_proficiency": level}
+
+
+def mentoring_profile(
+    member: Member, role: str, *, english: str, french: str, classification: str, max_mentees: int = 0
+) -> None:
+    r = member.put(
+        "/v1/me/profile",
+        {
+            "classification": classification,
+            "location": {"city": "Ottawa", "province": "ON"},
+            "official_languages": {"english": levels(english), "french": levels(french)},
+            "occupation_code": "21211",
+            "interests": ["leadership", "data literacy"],
+            "opt_ins": {"mentoring": [role]},
+            "mentoring": {"max_mentees": max_mentees},
+        },
+    )
+    assert r.status_code == 200, r.text
+
+
+def wait_run(coordinator: dict[str, str], client: httpx.Client, run_id: str) -> dict[str, Any]:
+    def finished() -> dict[str, Any] | None:
+        r = client.get(f"/v1/cohort-runs/{run_id}", headers=coordinator)
+        assert r.status_code == 200, r.text
+        return r.json() if r.json()["state"] in ("done", "failed") else None
+
+    result: dict[str, Any] = eventually(finished, timeout=60, what=f"run {run_id}")
+    return result
+
+
+def test_a_coordinator_matches_a_cohort_and_both_parties_review_their_match(
+    stack: TestStack, client: httpx.Client
+) -> None:
+    mail = stack.stack.mail_dir
+    cora = join(client, mail, "cora.ordinator@tbs-sct.gc.ca", "Cora Ordinator")
+    operator_grant(stack.stack, cora.email, "coordinator", PROGRAM)
+    coordinator = {"Authorization": f"Bearer {enroll_totp(client, cora).access_token}", "Accept-Language": "en"}
+
+    # Two mentees (one French only) and two mentors (one English only), each opted in.
+    lea = Member.sign_up(stack, client, "lea.bouchard@statcan.gc.ca", "Léa Bouchard", "fr", "statcan")
+    sam = Member.sign_up(stack, client, "sam.patel@tbs-sct.gc.ca", "Sam Patel", "en", "tbs-sct")
+    ann = Member.sign_up(stack, client, "ann.smith@tbs-sct.gc.ca", "Ann Smith", "en", "tbs-sct")
+    rene = Member.sign_up(stack, client, "rene.cote@statcan.gc.ca", "René Côté", "fr", "statcan")
+    mentoring_profile(lea, "mentee", english="", french="E", classification="EC-02")
+    mentoring_profile(sam, "mentee", english="E", french="", classification="EC-02")
+    mentoring_profile(ann, "mentor", english="E", french="", classification="EC-04", max_mentees=1)
+    mentoring_profile(rene, "mentor", english="C", french="E", classification="EC-05", max_mentees=2)
+
+    # Only a coordinator of this program defines it; its rules are checked field by field.
+    r = lea.put(f"/v1/programs/{PROGRAM}", {"name": {"en": "x", "fr": "x"}})
+    assert (r.status_code, r.json()["code"]) == (403, "auth.forbidden")
+    r = client.put(
+        f"/v1/programs/{PROGRAM}",
+        headers={**coordinator, "Accept-Language": "fr"},
+        json={
+            "name": {"en": "Ottawa mentoring", "fr": ""},
+            "rules": {"language_rule": "french", "weights": {"goals": 500}},
+        },
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    errors = {e["field"]: e for e in r.json()["errors"]}
+    assert set(errors) == {"name.fr", "rules.language_rule", "rules.weights.goals"}
+    assert errors["rules.weights.goals"]["message"] == "Entrez un poids de 0 à 100.0."
+    r = client.put(
+        f"/v1/programs/{PROGRAM}",
+        headers=coordinator,
+        json={
+            "name": {"en": "Ottawa mentoring", "fr": "Mentorat d’Ottawa"},
+            "rules": {"language_rule": "preferred", "weights": {"goals": 30}},
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["rules"]["weights"]["goals"], r.json()["rules"]["language_rule"]) == (30, "preferred")
+
+    # The cohort from people's opt-ins (the read model follows profile.updated).
+    def cohort() -> dict[str, Any] | None:
+        r = client.post(
+            f"/v1/programs/{PROGRAM}/cohorts",
+            headers=coordinator,
+            json={
+                "name": {"en": "Spring", "fr": "Printemps"},
+                "mentees_from_opt_ins": True,
+                "mentors_from_opt_ins": True,
+            },
+        )
+        found = r.json() if r.status_code == 201 else None
+        return found if found and len(found["mentees"]) == 2 and len(found["mentors"]) == 2 else None
+
+    defined = eventually(cohort, what="a cohort of the four")
+    assert {m["user_id"]: m["capacity"] for m in defined["mentors"]} == {ann.user_id: 1, rene.user_id: 2}
+
+    r = client.post(f"/v1/cohorts/{defined['id']}/runs", headers=coordinator, json={"method": "simulated"})
+    assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "method")
+    r = client.post(f"/v1/cohorts/{defined['id']}/runs", headers=coordinator, json={"method": "optimal"})
+    assert r.status_code == 202 and r.json()["state"] == "queued", r.text
+    result = wait_run(coordinator, client, r.json()["id"])
+    assert result["state"] == "done" and result["attempts"] == 1
+    proposed = {p["mentee_id"]: p for p in result["pairs"]}
+    # Léa speaks only French: never with Ann, who has no French.
+    assert proposed[lea.user_id]["mentor_id"] == rene.user_id
+    assert proposed[sam.user_id]["mentor_id"] in (ann.user_id, rene.user_id)
+    assert "mentorat en français" in [x["text"]["fr"] for x in proposed[lea.user_id]["reasons"]]
+    # Pending until published: nobody has heard of it.
+    assert lea.get("/v1/me/matches").json()["matches"] == []
+
+    r = client.post(f"/v1/cohort-runs/{result['id']}/publish", headers=coordinator)
+    assert r.status_code == 200 and r.json()["state"] == "published", r.text
+
+    # Both parties are told, each in their own language, in the inbox and by email.
+    notice = lea.notice("match_proposed")
+    assert notice["subject"] == "Un jumelage vous est proposé : René Côté"
+    assert "Mentorat d’Ottawa" in notice["body"]
+    assert rene.notice("match_proposed")["subject"] == "Un jumelage vous est proposé : Léa Bouchard"
+    assert sam.notice("match_proposed")["subject"].startswith("A match is proposed for you: ")
+    eventually(
+        lambda: (
+            {m["To"] for m in stack.mails() if "jumelage" in m["Subject"] or "match is proposed" in m["Subject"]}
+            >= {lea.email, rene.email, sam.email}
+        ),
+        what="the match emails",
+    )
+
+    # Léa and René accept: active. Sam declines: his slot is open again.
+    (lea_match,) = lea.get("/v1/me/matches").json()["matches"]
+    assert lea.post(f"/v1/matches/{lea_match['id']}/accept").json()["state"] == "proposed"
+    assert ann.get(f"/v1/matches/{lea_match['id']}").status_code == 404
+    assert rene.post(f"/v1/matches/{lea_match['id']}/accept").json()["state"] == "active"
+    (sam_match,) = sam.get("/v1/me/matches").json()["matches"]
+    r = sam.post(f"/v1/matches/{sam_match['id']}/decline")
+    assert r.json()["state"] == "declined" and r.json()["mentee_answer"] == "declined"
+    r = sam.post(f"/v1/matches/{sam_match['id']}/accept", None)
+    assert r.status_code == 409 and r.headers["content-type"] == "application/problem+json"
+
+    # A new run keeps Léa and René, and gives Sam the other mentor.
+    r = client.post(f"/v1/cohorts/{defined['id']}/runs", headers=coordinator, json={})
+    rerun = wait_run(coordinator, client, r.json()["id"])
+    pairs = {(p["mentee_id"], p["mentor_id"], p["pinned"]) for p in rerun["pairs"]}
+    other = rene.user_id if sam_match["mentor_id"] == ann.user_id else ann.user_id
+    assert pairs == {(lea.user_id, rene.user_id, True), (sam.user_id, other, False)}
+    client.post(f"/v1/cohort-runs/{rerun['id']}/publish", headers=coordinator)
+    eventually(
+        lambda: [m for m in sam.get("/v1/me/matches").json()["matches"] if m["state"] == "proposed"],
+        what="Sam's new proposal",
+    )
+    states = {
+        m["mentee_id"]: m["state"]
+        for m in client.get(f"/v1/cohorts/{defined['id']}/matches", headers=coordinator).json()["matches"]
+        if m["state"] != "declined"
+    }
+    assert states == {lea.user_id: "active", sam.user_id: "proposed"}
