@@ -245,17 +245,20 @@ def in_process(n: int, graph: SkillGraph, skills: list[str], aliases: list[str],
     reqs = opportunities(queries, pop)
     at = datetime.now(UTC)
     index.rank(reqs[0], limit=TOP, at=at)  # warm the caches of the time-zone tables
-    times, found, empty = [], 0, 0
+    times, cpu, found, empty = [], [], 0, 0
     for req in reqs:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         ranked, _ = index.rank(req, exclude=["p0000000"], limit=TOP, at=at)
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         found += len(ranked)
         empty += not ranked
     print(
         f"in process, {n:>9,} profiles: top-{TOP} {percentiles(times)}   "
         f"({found / len(reqs):.1f} returned on average, {empty} empty lists)"
     )
+    # CPU time per query: what a query costs on a core of its own, whatever else the machine runs.
+    print(f"    CPU time per query             {percentiles(cpu)}   (load average {os.getloadavg()[0]:.1f})")
     print(
         f"    generated in {generated:.1f} s, indexed in {built:.1f} s ({n / built:,.0f} profiles/s); "
         f"index: {index.nbytes() / 2**20:,.0f} MiB of numpy columns and lists, "

@@ -203,6 +203,8 @@ EXPECTED_METRICS = {
     "profiles-worker": ['handler="profiles.on_user_registered"', 'event_type="profile.updated"'],
     "opportunities-worker": ['tandem_events_published_total{event_type="offer.accepted"}'],
     "matching-worker": ['handler="matching.on_opportunity_posted"'],
+    # Cohort runs are jobs: the jobs process reports its queue whether or not a run came.
+    "matching-jobs": ["tandem_queue_depth_messages"],
     "notifications-worker": ['handler="notifications.on_offer_accepted"'],
     "referrals-worker": ['handler="referrals.on_opportunity_shared"', 'event_type="referral.recorded"'],
 }

@@ -139,11 +139,14 @@ def create_app() -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/{lang}", include_in_schema=False)
-    async def bare_language(lang: str) -> Response:
-        if lang not in LANGS:
-            raise StarletteHTTPException(404)
-        return RedirectResponse(f"/{lang}/", status_code=308)
+    for lang in LANGS:
+        # "/fr" is "/fr/"; only the two languages, so "/metrics" stays Prometheus's.
+        app.add_api_route(
+            f"/{lang}",
+            lambda lang=lang: RedirectResponse(f"/{lang}/", status_code=308),
+            methods=["GET"],
+            include_in_schema=False,
+        )
 
     for router in ROUTERS:
         app.include_router(router)
