@@ -5,6 +5,7 @@ tests/browser/screenshots/."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -12,16 +13,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, sync_playwright
+import httpx
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, ViewportSize, sync_playwright
+
+from tandem_dev.testing import Member, TestStack
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-DESKTOP = {"width": 1280, "height": 900}
-MOBILE = {"width": 375, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+MOBILE: ViewportSize = {"width": 375, "height": 740}
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
@@ -76,6 +80,11 @@ class Visitor:
             "() => [...document.querySelectorAll('*')].filter(e => e.tagName.startsWith('GCDS-'))"
             ".every(e => e.classList.contains('hydrated') || e.hasAttribute('hydrated'))"
         )
+        # Colours mid-transition (a focus or hover fading in) are not the page's colours.
+        self.page.wait_for_function(
+            "() => document.getAnimations().filter(a => a.playState === 'running'"
+            " && a.effect && a.effect.getTiming().iterations !== Infinity).length === 0"
+        )
 
     def check(self, name: str, *, screenshot: bool = False) -> None:
         """axe-core's WCAG 2.1 AA rules at desktop and mobile widths, the page's language, and
@@ -114,10 +123,20 @@ class Visitor:
         self.field(label, within=within).fill(value)
 
     def type(self, label: str, value: str) -> None:
-        """Type key by key, as a person does where the page suggests things while they type."""
+        """Type key by key, as a person does where the page suggests things while they type,
+        and wait for the suggestions for the whole of it (not those for a part, still on their
+        way, that would replace them)."""
         control = self.field(label)
         control.fill("")
-        control.press_sequentially(value, delay=40)
+        with self.page.expect_response(lambda r: f"={value}" in unquote_plus(r.url)):
+            control.press_sequentially(value, delay=40)
+        self.settled()
+
+    def settled(self) -> None:
+        """No htmx request under way and nothing being swapped in."""
+        self.page.wait_for_function(
+            "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+        )
 
     def choose(self, label: str, option: str, *, within: str = "") -> None:
         """Pick an option of a select by the words it shows."""
@@ -184,3 +203,72 @@ def format_violations(violations: list[dict[str, Any]]) -> str:
 
 def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+# --- plain HTTP, for the page tests that need no browser ------------------------------------------
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+HTMX = {"HX-Request": "true"}
+
+
+class WebClient:
+    """One person's visits to the web front-end over plain HTTP, as a browser without scripts
+    makes them: cookies kept, forms sent with the CSRF token read from the page."""
+
+    def __init__(self, stack: TestStack):
+        self.client = httpx.Client(base_url=stack.stack.web_url, timeout=30)
+        self.csrf = ""
+
+    def get(self, path: str, headers: dict[str, str] | None = None, **params: Any) -> httpx.Response:
+        r = self.client.get(path, params=params, headers=headers)
+        if found := CSRF.search(r.text):
+            self.csrf = found.group(1)
+        return r
+
+    def post(
+        self,
+        path: str,
+        data: dict[str, Any] | list[tuple[str, str]],
+        *,
+        follow: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        form: dict[str, list[str]] = {"csrf_token": [self.csrf]}
+        for name, value in data.items() if isinstance(data, dict) else data:
+            for v in value if isinstance(value, list) else [value]:
+                form.setdefault(name, []).append(v)
+        r = self.client.post(path, data=form, headers=headers)
+        if follow and r.status_code == 303:
+            return self.get(r.headers["location"])
+        if found := CSRF.search(r.text):
+            self.csrf = found.group(1)
+        return r
+
+    def sign_in(self, email: str, lang: str = "en") -> None:
+        self.get(f"/{lang}/sign-in")
+        r = self.post(f"/{lang}/sign-in", {"email": email, "password": Member.PASSWORD, "next": ""})
+        assert r.status_code == 200 and "tandem-session-bar" in r.text, r.text[:2000]
+
+
+def field_error(page: str, field_id: str) -> str:
+    """The error shown beside a control (by its id), checking the summary links to it."""
+    match = re.search(rf'(?:input|textarea|select)-id="{re.escape(field_id)}"[^>]*?error-message="([^"]*)"', page)
+    if match is None:
+        match = re.search(rf'id="{re.escape(field_id)}"[^>]*?error-message="([^"]*)"', page)
+    assert match, f"no error beside #{field_id}"
+    summary = re.search(r"<gcds-error-summary [^>]*error-links='([^']*)'", page)
+    assert summary, "no error summary"
+    links = json.loads(html.unescape(summary.group(1)))
+    message = html.unescape(match.group(1))
+    # The summary names the field by its label: "Label: message".
+    assert str(links.get(f"#{field_id}", "")).endswith(message), links
+    return message
+
+
+def options(page: str, name: str) -> list[dict[str, Any]]:
+    """The options of a gcds-checkboxes or gcds-radios group."""
+    match = re.search(
+        rf'<gcds-(?:checkboxes|radios) id="[^"]*" name="{re.escape(name)}"[^>]*?options=\'([^\']*)\'', page
+    )
+    assert match, f"no choices named {name}"
+    return list(json.loads(html.unescape(match.group(1))))

@@ -91,6 +91,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "apply": "Apply",
         "applied": "Your application is sent.",
         "applicants": "Applicants",
+        "message_from": "Message from {name}",
         "offer": "Make an offer",
         "offered": "Your offer is made.",
         "answer": "Accept or decline",
@@ -167,6 +168,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "apply": "Postuler",
         "applied": "Votre candidature est envoyée.",
         "applicants": "Candidatures",
+        "message_from": "Message de {name}",
         "offer": "Faire une offre",
         "offered": "Votre offre est faite.",
         "answer": "Accepter ou refuser",
@@ -278,7 +280,7 @@ def build_profile(v: Visitor) -> None:
     v.press(t["save_profile"])
     assert t["profile_saved"] in v.text(), v.text()
     shown = v.text()
-    assert "Data analyst" in shown and t["data_analysis"] in shown
+    assert "Data analyst" in shown and t["data_analysis"] in shown, shown
     v.check("my profile", screenshot=True)
 
 
@@ -365,10 +367,10 @@ def offer(v: Visitor, opportunity: str, candidate: str) -> None:
     v.go(opportunity)
     v.follow(re.compile(rf"^{re.escape(t['applicants'])} \(1\)"))
     assert candidate in v.text(), v.text()
-    # The message is folded away under "Message from …" until opened.
-    v.page.locator("gcds-details").filter(has_text=candidate).first.click()
-    assert "I analyse survey data every day." in v.text(), v.text()
     v.check("applicants", screenshot=True)
+    # The message is folded away under "Message from …" until opened.
+    v.page.get_by_role("button", name=t["message_from"].format(name=candidate), exact=True).click()
+    assert "I analyse survey data every day." in v.text(), v.text()
     v.press(re.compile(rf"^{re.escape(t['offer'])}\W*{re.escape(candidate)}$"))
     assert t["offered"] in v.text(), v.text()
     v.check("applicants, offer made")

@@ -5,8 +5,6 @@ from the page."""
 
 from __future__ import annotations
 
-import html
-import json
 import re
 from typing import Any
 
@@ -15,11 +13,10 @@ import pytest
 
 from tandem_dev.mailbox import messages_to, text_of
 from tandem_dev.testing import Member, StackFactory, TestStack, eventually
+from tests.browser.kit import HTMX, field_error, options
+from tests.browser.kit import WebClient as Browser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("profile-pages")]
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture(scope="module")
@@ -30,68 +27,6 @@ def stack(module_stack_factory: StackFactory) -> TestStack:
         edge=True,
         env={"WEB_COOKIE_SECURE": "false"},
     )
-
-
-class Browser:
-    """One person's visits to the web front-end: cookies kept, forms sent with their CSRF token."""
-
-    def __init__(self, stack: TestStack):
-        self.client = httpx.Client(base_url=stack.stack.web_url, timeout=30)
-        self.csrf = ""
-
-    def get(self, path: str, headers: dict[str, str] | None = None, **params: Any) -> httpx.Response:
-        r = self.client.get(path, params=params, headers=headers)
-        if found := CSRF.search(r.text):
-            self.csrf = found.group(1)
-        return r
-
-    def post(
-        self,
-        path: str,
-        data: dict[str, Any] | list[tuple[str, str]],
-        *,
-        follow: bool = True,
-        headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        form: dict[str, list[str]] = {"csrf_token": [self.csrf]}
-        for name, value in data.items() if isinstance(data, dict) else data:
-            for v in value if isinstance(value, list) else [value]:
-                form.setdefault(name, []).append(v)
-        r = self.client.post(path, data=form, headers=headers)
-        if follow and r.status_code == 303:
-            return self.get(r.headers["location"])
-        if found := CSRF.search(r.text):
-            self.csrf = found.group(1)
-        return r
-
-    def sign_in(self, email: str, lang: str = "en") -> None:
-        self.get(f"/{lang}/sign-in")
-        r = self.post(f"/{lang}/sign-in", {"email": email, "password": Member.PASSWORD, "next": ""})
-        assert r.status_code == 200 and "tandem-session-bar" in r.text, r.text[:2000]
-
-
-def field_error(page: str, field_id: str) -> str:
-    """The error shown beside a control (by its id), checking the summary links to it."""
-    match = re.search(rf'(?:input|textarea|select)-id="{re.escape(field_id)}"[^>]*?error-message="([^"]*)"', page)
-    if match is None:
-        match = re.search(rf'id="{re.escape(field_id)}"[^>]*?error-message="([^"]*)"', page)
-    assert match, f"no error beside #{field_id}"
-    summary = re.search(r"<gcds-error-summary [^>]*error-links='([^']*)'", page)
-    assert summary, "no error summary"
-    links = json.loads(html.unescape(summary.group(1)))
-    message = html.unescape(match.group(1))
-    # The summary names the field by its label: "Label: message".
-    assert str(links.get(f"#{field_id}", "")).endswith(message), links
-    return message
-
-
-def options(page: str, name: str) -> list[dict[str, Any]]:
-    """The options of a gcds-checkboxes or gcds-radios group."""
-    match = re.search(
-        rf'<gcds-(?:checkboxes|radios) id="[^"]*" name="{re.escape(name)}"[^>]*?options=\'([^\']*)\'', page
-    )
-    assert match, f"no choices named {name}"
-    return list(json.loads(html.unescape(match.group(1))))
 
 
 def profile_form(**changes: Any) -> dict[str, Any]:

@@ -18,7 +18,8 @@ import pytest
 from tandem_dev.people import operator_grant
 from tandem_dev.samples import opportunity_body
 from tandem_dev.testing import Member, StackFactory, TestStack, eventually
-from tests.browser.test_profile_pages import Browser, field_error
+from tests.browser.kit import WebClient as Browser
+from tests.browser.kit import field_error
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("staff-pages")]
 

@@ -115,7 +115,10 @@ async def sign_in(page: PageDep) -> Response:
             raise
         errors = FormErrors(e)
         if not errors.fields and e.title:
-            errors.add("password", e.title)
+            # The gateway names no field: a missing or wrong code belongs beside the code field
+            # (shown from now on), anything else beside the password.
+            about_code = e.code in ("signin.totp_required", "signin.totp_invalid")
+            errors.add("totp_code" if about_code else "password", e.title)
         ask_code = bool(body["totp_code"]) or "totp_code" in errors.fields
         return page.render("auth/sign_in.html", status=e.status, values=values, errors=errors, ask_code=ask_code)
     page.session.access_token = tokens["access_token"]
