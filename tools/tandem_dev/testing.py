@@ -33,7 +33,7 @@ from tandem_dev.net import free_port, wait_until
 from tandem_dev.people import join
 from tandem_dev.rabbitmq import create_vhost, delete_vhost, ensure, uri_for_vhost
 from tandem_dev.stack import Ports, Stack
-from tandem_kit.auth import actor_of
+from tandem_kit.auth import actor_of, roles_claimed
 from tandem_kit.events import Envelope
 
 M = TypeVar("M", bound=Message)
@@ -158,7 +158,8 @@ class _ActorTokens(grpc.UnaryUnaryClientInterceptor):
         actor = actor_of(request)
         metadata = list(details.metadata or ())
         if actor and not any(k == "authorization" for k, _ in metadata):
-            metadata.append(("authorization", f"Bearer {self.stack.access_token(actor)}"))
+            token = self.stack.access_token(actor, roles=roles_claimed(request))
+            metadata.append(("authorization", f"Bearer {token}"))
             details = details._replace(metadata=metadata)
         return continuation(details, request)
 

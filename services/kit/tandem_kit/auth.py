@@ -197,11 +197,24 @@ ACTOR_FIELDS: dict[str, str] = {
 }
 
 
+# A request may instead carry an `actor` message (`user_id`, `roles`), as cohort requests do.
+ACTOR_MESSAGE = "actor"
+
+
 def actor_of(request: Any) -> str:
     """Who a request says it acts for ("" when it names nobody)."""
     descriptor = request.DESCRIPTOR
+    if ACTOR_MESSAGE in descriptor.fields_by_name and request.HasField(ACTOR_MESSAGE):
+        return str(getattr(request, ACTOR_MESSAGE).user_id)
     name = ACTOR_FIELDS.get(descriptor.full_name, ACTOR_FIELD)
     return str(getattr(request, name)) if name in descriptor.fields_by_name else ""
+
+
+def roles_claimed(request: Any) -> tuple[str, ...]:
+    """The roles a request says its actor holds (an `actor` message's), to be checked against the token."""
+    if ACTOR_MESSAGE in request.DESCRIPTOR.fields_by_name and request.HasField(ACTOR_MESSAGE):
+        return tuple(getattr(request, ACTOR_MESSAGE).roles)
+    return ()
 
 
 class ActorInterceptor(grpc.ServerInterceptor):
@@ -228,14 +241,14 @@ class ActorInterceptor(grpc.ServerInterceptor):
         def bound(request: Any, context: grpc.ServicerContext) -> Any:
             actor = actor_of(request)
             if actor:
-                self.check(actor, str(metadata.get("authorization", "")))
+                self.check(actor, str(metadata.get("authorization", "")), roles_claimed(request))
             return inner(request, context)
 
         return grpc.unary_unary_rpc_method_handler(
             bound, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer
         )
 
-    def check(self, actor: str, authorization: str) -> dict[str, Any]:
+    def check(self, actor: str, authorization: str, roles: tuple[str, ...] = ()) -> dict[str, Any]:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("auth.token_required")
@@ -245,6 +258,8 @@ class ActorInterceptor(grpc.ServerInterceptor):
             raise Unauthenticated("auth.token_invalid") from exc
         if claims.get("sub") != actor:
             raise Forbidden("auth.actor_mismatch")
+        if not set(roles) <= {str(r) for r in claims.get("roles", ())}:
+            raise Forbidden("auth.roles_mismatch")
         return claims
 
 

@@ -29,3 +29,15 @@ def test_a_request_naming_nobody_needs_no_token() -> None:
 
     assert actor_of(pb.GetOpportunityRequest(id="o1")) == ""
     assert actor_of(pb.ApplicationActionRequest(application_id="a", actor_id="ana")) == "ana"
+
+
+def test_an_actor_message_names_the_person_and_the_roles_to_check() -> None:
+    from tandem.matching.v1 import cohorts_pb2 as pb
+    from tandem_kit.auth import roles_claimed
+
+    descriptor = pb.DESCRIPTOR.message_types_by_name
+    with_actor = [name for name, m in descriptor.items() if "actor" in m.fields_by_name]
+    assert with_actor, "cohort requests carry an actor"
+    request = getattr(pb, with_actor[0])(actor=pb.Actor(user_id="ana", roles=["coordinator:p1"]))
+    assert actor_of(request) == "ana"
+    assert roles_claimed(request) == ("coordinator:p1",)

@@ -507,3 +507,14 @@ def test_a_cohort_worker_killed_mid_run_leaves_the_run_to_be_taken_again_and_it_
     completed.wait_for(1)
     assert len(completed.events) == 1
     completed.close()
+
+
+def test_a_request_cannot_claim_roles_its_token_does_not_hold(stack: TestStack) -> None:
+    """The coordinator role travels in the request's actor; matching checks it against the token."""
+    bare = pb_grpc.CohortServiceStub(stack.grpc_channel("matching", as_actor=False))
+    request = pb.GetProgramRequest(actor=pb.Actor(user_id="ana", roles=["admin"]), program_id="any")
+    member_token = stack.access_token("ana", roles=("member",))
+    with pytest.raises(grpc.RpcError) as raised:
+        bare.GetProgram(request, metadata=(("authorization", f"Bearer {member_token}"),))
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert status_detail(raised.value, error_details_pb2.ErrorInfo).reason == "auth.roles_mismatch"
