@@ -68,6 +68,49 @@ PEOPLE: list[dict[str, Any]] = [
 ]
 ACCOUNT_EMAILS = [p["email"] for p in PEOPLE]
 
+# Posted by Jean Tremblay, once, so the web front-end has something to browse.
+OPPORTUNITIES: list[dict[str, Any]] = [
+    {
+        "title_en": "Micro-mission: analyse survey data for a dashboard",
+        "title_fr": "Micro-mission : analyser des données d’enquête pour un tableau de bord",
+        "description_en": "Help our team clean and analyse a national survey and publish a dashboard.",
+        "description_fr": (
+            "Aidez notre équipe à nettoyer et analyser une enquête nationale et à publier un tableau de bord."
+        ),
+        "skill_ids": ["data-analysis", "python", "data-visualization"],
+        "deadline_in_days": 30,
+    },
+    {
+        "title_en": "Translate and edit a public report",
+        "title_fr": "Traduire et réviser un rapport public",
+        "description_en": "Two weeks to translate a 20-page report and edit it for plain language.",
+        "description_fr": "Deux semaines pour traduire un rapport de 20 pages et le réviser en langage clair.",
+        "skill_ids": ["translation", "writing"],
+        "deadline_in_days": 21,
+    },
+    {
+        "title_en": "Job shadowing: a week with a policy director",
+        "title_fr": "Observation au poste de travail : une semaine avec une directrice des politiques",
+        "description_en": "Follow a policy director through briefings, committees and a Cabinet submission.",
+        "description_fr": (
+            "Suivez une directrice des politiques dans ses breffages, ses comités et une présentation au Cabinet."
+        ),
+        "skill_ids": ["policy-analysis"],
+        "type": "job_shadowing",
+        "deadline_in_days": 20,
+    },
+    {
+        "title_en": "Assignment: move a statistics service to the cloud",
+        "title_fr": "Affectation : migrer un service statistique vers le nuage",
+        "description_en": "Six months with the team moving a public statistics service to the cloud.",
+        "description_fr": "Six mois avec l’équipe qui migre un service public de statistiques vers le nuage.",
+        "skill_ids": ["cloud-computing", "java", "agile"],
+        "type": "assignment",
+        "openings": 2,
+        "deadline_in_days": 25,
+    },
+]
+
 
 def _token(client: httpx.Client, person: dict[str, Any], mail_dir: Path) -> tuple[str, bool]:
     """Sign in, registering and confirming first if needed. Returns the token and whether the
@@ -127,20 +170,8 @@ def load(gateway_url: str, mail_dir: Path) -> None:
                 poster_is_new = created
         if poster_is_new:
             headers = {"Authorization": f"Bearer {tokens['jean.tremblay@statcan.gc.ca']}"}
-            client.post(
-                "/v1/opportunities",
-                headers=headers,
-                json=opportunity_body(
-                    title_en="Micro-mission: analyse survey data for a dashboard",
-                    title_fr="Micro-mission : analyser des données d’enquête pour un tableau de bord",
-                    description_en="Help our team clean and analyse a national survey and publish a dashboard.",
-                    description_fr=(
-                        "Aidez notre équipe à nettoyer et analyser une enquête nationale "
-                        "et à publier un tableau de bord."
-                    ),
-                    skill_ids=["data-analysis", "python", "data-visualization"],
-                    department="statcan",
-                    deadline_in_days=30,
-                ),
-            ).raise_for_status()
-    print(f"[demo] {len(PEOPLE)} demo accounts ready", flush=True)
+            for opportunity in OPPORTUNITIES:
+                client.post(
+                    "/v1/opportunities", headers=headers, json=opportunity_body(department="statcan", **opportunity)
+                ).raise_for_status()
+    print(f"[demo] {len(PEOPLE)} demo accounts and {len(OPPORTUNITIES)} opportunities ready", flush=True)
