@@ -80,6 +80,19 @@ class Page:
     async def call(self, method: str, path: str, **kwargs: Any) -> Any:
         return await self.gateway.call(method, path, lang=self.lang, session=self.session, **kwargs)
 
+    async def attempt(
+        self, method: str, path: str, *, refusals: tuple[int, ...] = (409, 422), **kwargs: Any
+    ) -> GatewayError | None:
+        """An action through the gateway. A refusal the page shows to the person (by default a
+        conflict or bad input) is returned; any other error is raised for the error pages."""
+        try:
+            await self.call(method, path, **kwargs)
+        except GatewayError as e:
+            if e.status not in refusals:
+                raise
+            return e
+        return None
+
     def require_sign_in(self) -> None:
         if not self.session.signed_in:
             here = self.request.url.path + (f"?{self.request.url.query}" if self.request.url.query else "")

@@ -82,11 +82,8 @@ async def confirm_form(page: PageDep, token: str = "") -> Response:
 async def confirm(page: PageDep) -> Response:
     form = await page.form()
     token = text(form, "token", 100)
-    try:
-        await page.call("POST", "/v1/accounts/confirm", json={"token": token})
-    except GatewayError as e:
-        if e.status not in (404, 409, 410, 422):
-            raise
+    e = await page.attempt("POST", "/v1/accounts/confirm", json={"token": token}, refusals=(404, 409, 410, 422))
+    if e is not None:
         return page.render("auth/confirm.html", status=e.status, token="", failed=e.title or e.for_field("token"))
     return page.redirect("/sign-in", flash=N_("Your email address is confirmed. You can sign in now."))
 
@@ -198,11 +195,8 @@ async def second_factor_step(page: PageDep, request: Request) -> Response:
         enrollment["qr"] = qr_svg(enrollment["provisioning_uri"])
         return page.render("auth/second_factor.html", account=account, enrollment=enrollment)
     if action == "confirm":
-        try:
-            await page.call("POST", "/v1/me/totp/confirm", json={"code": text(form, "code", 20)})
-        except GatewayError as e:
-            if e.status not in (409, 422):
-                raise
+        e = await page.attempt("POST", "/v1/me/totp/confirm", json={"code": text(form, "code", 20)})
+        if e is not None:
             secret = text(form, "secret", 100)
             uri = text(form, "provisioning_uri", 500)
             enrollment = {"secret": secret, "provisioning_uri": uri, "qr": qr_svg(uri) if uri else ""}

@@ -268,11 +268,8 @@ async def apply(page: PageDep, opportunity_id: str) -> Response:
     page.require_sign_in()
     form = await page.form()
     message = text(form, "message", 5_000)
-    try:
-        await page.call("POST", f"/v1/opportunities/{opportunity_id}/applications", json={"message": message})
-    except GatewayError as e:
-        if e.status not in (409, 422):
-            raise
+    e = await page.attempt("POST", f"/v1/opportunities/{opportunity_id}/applications", json={"message": message})
+    if e is not None:
         errors = FormErrors(e)
         return await _opportunity_page(
             page,
@@ -290,11 +287,8 @@ async def withdraw(page: PageDep, application_id: str) -> Response:
     page.require_sign_in()
     form = await page.form()
     back = _safe_back(page, text(form, "back", 500), "/my/applications")
-    try:
-        await page.call("POST", f"/v1/applications/{application_id}/withdraw")
-    except GatewayError as e:
-        if e.status not in (409, 422):
-            raise
+    e = await page.attempt("POST", f"/v1/applications/{application_id}/withdraw")
+    if e is not None:
         return await _applications_page(page, status=e.status, problem=e.title)
     page.session.set_flash(N_("Your application is withdrawn."))
     return RedirectResponse(back, status_code=303)
@@ -303,11 +297,8 @@ async def withdraw(page: PageDep, application_id: str) -> Response:
 async def _state_change(page: Page, opportunity_id: str, action: str, done: str) -> Response:
     form = await page.form()
     back = _safe_back(page, text(form, "back", 500), f"/opportunities/{opportunity_id}")
-    try:
-        await page.call("POST", f"/v1/opportunities/{opportunity_id}/{action}")
-    except GatewayError as e:
-        if e.status not in (409, 422):
-            raise
+    e = await page.attempt("POST", f"/v1/opportunities/{opportunity_id}/{action}")
+    if e is not None:
         return await _opportunity_page(page, opportunity_id, status=e.status, problem=e.title)
     page.session.set_flash(done)
     return RedirectResponse(back, status_code=303)
@@ -370,11 +361,8 @@ async def make_offer(page: PageDep, opportunity_id: str) -> Response:
     page.require_sign_in()
     form = await page.form()
     applicant_id = text(form, "applicant_id", 64)
-    try:
-        await page.call("POST", f"/v1/opportunities/{opportunity_id}/offers", json={"applicant_id": applicant_id})
-    except GatewayError as e:
-        if e.status not in (409, 422):
-            raise
+    e = await page.attempt("POST", f"/v1/opportunities/{opportunity_id}/offers", json={"applicant_id": applicant_id})
+    if e is not None:
         return await _applicants_page(
             page, opportunity_id, status=e.status, problem=e.title or e.for_field("applicant_id")
         )
@@ -387,11 +375,8 @@ async def make_offer(page: PageDep, opportunity_id: str) -> Response:
 async def remove_applicant(page: PageDep, opportunity_id: str, applicant_id: str) -> Response:
     page.require_sign_in()
     await page.form()
-    try:
-        await page.call("POST", f"/v1/opportunities/{opportunity_id}/applicants/{applicant_id}/remove")
-    except GatewayError as e:
-        if e.status not in (409, 422):
-            raise
+    e = await page.attempt("POST", f"/v1/opportunities/{opportunity_id}/applicants/{applicant_id}/remove")
+    if e is not None:
         return await _applicants_page(page, opportunity_id, status=e.status, problem=e.title)
     return page.redirect(f"/opportunities/{opportunity_id}/applicants", flash=N_("The applicant is removed and told."))
 
@@ -423,11 +408,8 @@ async def share(page: PageDep, opportunity_id: str) -> Response:
     page.require_sign_in()
     form = await page.form()
     candidate_id = text(form, "candidate_id", 64)
-    try:
-        await page.call("POST", f"/v1/opportunities/{opportunity_id}/shares", json={"candidate_id": candidate_id})
-    except GatewayError as e:
-        if e.status not in (409, 422):
-            raise
+    e = await page.attempt("POST", f"/v1/opportunities/{opportunity_id}/shares", json={"candidate_id": candidate_id})
+    if e is not None:
         return await _candidates_page(
             page, opportunity_id, status=e.status, problem=e.title or e.for_field("candidate_id")
         )
@@ -791,11 +773,8 @@ async def offer_page(page: PageDep, offer_id: str) -> Response:
 async def accept_offer(page: PageDep, offer_id: str) -> Response:
     page.require_sign_in()
     await page.form()
-    try:
-        await page.call("POST", f"/v1/offers/{offer_id}/accept")
-    except GatewayError as e:
-        if e.status not in (409, 422):
-            raise
+    e = await page.attempt("POST", f"/v1/offers/{offer_id}/accept")
+    if e is not None:
         return await _offer_page(page, offer_id, status=e.status, problem=e.title)
     return page.redirect(f"/offers/{offer_id}", flash=N_("You accepted the offer. The poster is told."))
 
@@ -805,11 +784,8 @@ async def decline_offer(page: PageDep, offer_id: str) -> Response:
     page.require_sign_in()
     form = await page.form()
     reason = text(form, "reason", 40)
-    try:
-        await page.call("POST", f"/v1/offers/{offer_id}/decline", json={"reason": reason})
-    except GatewayError as e:
-        if e.status not in (409, 422):
-            raise
+    e = await page.attempt("POST", f"/v1/offers/{offer_id}/decline", json={"reason": reason})
+    if e is not None:
         errors = FormErrors(e)
         return await _offer_page(
             page, offer_id, status=e.status, errors=errors, problem="" if errors.fields else e.title, reason=reason

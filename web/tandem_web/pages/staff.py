@@ -322,11 +322,10 @@ async def merge_skill(page: PageDep, skill_id: str) -> Response:
     errors = FormErrors()
     if not _SKILL_ID.match(skill_id):
         return page.render("error.html", status=404, kind="not_found")
-    try:
-        await page.call("POST", f"/v1/skills/custom/{skill_id}/merge", json={"into_skill_id": into})
-    except GatewayError as e:
-        if e.status not in (404, 409, 422):
-            raise
+    e = await page.attempt(
+        "POST", f"/v1/skills/custom/{skill_id}/merge", json={"into_skill_id": into}, refusals=(404, 409, 422)
+    )
+    if e is not None:
         errors = FormErrors(e, rename={"into_skill_id": field, "custom_skill_id": field, "skill_id": field})
         if not errors.fields:
             errors = FormErrors()
