@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import grpc
 from fastapi import APIRouter, Query, Request, Response
 from google.protobuf.json_format import MessageToDict
 from pydantic import BaseModel, Field
@@ -25,6 +28,8 @@ from tandem_gateway.problems import ApiError, request_language
 from tandem_gateway.routes.common import Member, PathId, access, call_options, services, timestamp
 from tandem_gateway.schemas import Body, SkillId
 
+log = logging.getLogger(__name__)
+
 router = APIRouter(prefix="/v1")
 
 # Roles that read marketplace analytics: admins and program staff.
@@ -34,6 +39,12 @@ Code = Annotated[str, Field(max_length=40)]
 IsoDate = Annotated[str, Field(max_length=10, description="YYYY-MM-DD; empty when not given")]
 HhMm = Annotated[str, Field(max_length=5, description="HH:MM")]
 Level = Annotated[str, Field(max_length=1, description="A, B, C, E or X; empty when not required")]
+
+# sort=best_fit lists the opportunities matching ranks for the member first: the most it ranks at
+# once. Its answer is awaited at most BEST_FIT_WAIT_SECONDS (it answers in tens of milliseconds):
+# a list newest first beats no list.
+BEST_FIT_RANKED = 100
+BEST_FIT_WAIT_SECONDS = 2.0
 
 
 # --- bodies ---------------------------------------------------------------------------------------
@@ -103,6 +114,17 @@ class DraftOut(BaseModel):
     steps_done: list[str]
 
 
+class ReasonOut(BaseModel):
+    code: str
+    params: dict[str, str]
+    text: str = Field(description="The reason in the request's language.")
+
+
+class FitOut(BaseModel):
+    score: float = Field(description="0 to 1, as the matching service scores it.")
+    reasons: list[ReasonOut]
+
+
 class OpportunityOut(BaseModel):
     id: str
     poster_id: str
@@ -125,18 +147,16 @@ class OpportunityOut(BaseModel):
     cancelled_at: datetime | None
     can_apply: bool
     cannot_apply_reason: str
+    fit: FitOut | None = Field(
+        default=None,
+        description="With sort=best_fit: how well it fits you and why; null when matching did not rank it for you.",
+    )
 
 
 class OpportunityPageOut(BaseModel):
     opportunities: list[OpportunityOut]
     total: int
     next_page_token: str
-
-
-class ReasonOut(BaseModel):
-    code: str
-    params: dict[str, str]
-    text: str = Field(description="The reason in the request's language.")
 
 
 class CandidateOut(BaseModel):
@@ -256,7 +276,11 @@ def _plain(message: Any) -> dict[str, Any]:
     return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
 
 
-def _opportunity(o: opp_pb2.Opportunity) -> OpportunityOut:
+def _reasons(reasons: Iterable[matching_pb2.Reason], lang: str) -> list[ReasonOut]:
+    return [ReasonOut(code=r.code, params=dict(r.params), text=getattr(r.text, lang)) for r in reasons]
+
+
+def _opportunity(o: opp_pb2.Opportunity, fit: FitOut | None = None) -> OpportunityOut:
     return OpportunityOut(
         id=o.id,
         poster_id=o.poster_id,
@@ -279,6 +303,7 @@ def _opportunity(o: opp_pb2.Opportunity) -> OpportunityOut:
         cancelled_at=timestamp(o.cancelled_at, o.HasField("cancelled_at")),
         can_apply=o.can_apply,
         cannot_apply_reason=o.cannot_apply_reason,
+        fit=fit,
     )
 
 
@@ -480,15 +505,18 @@ async def browse(
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
     page_token: Annotated[str, Query(max_length=12, pattern=r"^[0-9]*$")] = "",
 ) -> OpportunityPageOut:
-    """Browse and search. `mine=true` lists the caller's own postings, whatever their state."""
+    """Browse and search. `mine=true` lists the caller's own postings, whatever their state.
+
+    `sort=best_fit` puts first the opportunities the matching service ranks for you (the 100
+    that fit best, as in `/v1/me/recommendations`), best first, each with its `fit`; the others
+    follow newest first. When matching cannot rank (down, slow, or your profile has not reached
+    it yet), the list is newest first, with no `fit`, rather than an error."""
     svc = services(request)
-    viewer_department = await _department(request, user)
-    skills: list[str] = []
+    best_fits: dict[str, matching_pb2.Recommendation] = {}
     if sort == "best_fit":
-        profile = await svc.profiles.GetProfile(
-            profiles_pb2.GetProfileRequest(user_id=user.user_id), **call_options(request)
-        )
-        skills = [k.id for k in profile.skills]
+        viewer_department, best_fits = await asyncio.gather(_department(request, user), _best_fits(request, user))
+    else:
+        viewer_department = await _department(request, user)
     resp = await svc.opportunities.ListOpportunities(
         opp_pb2.ListOpportunitiesRequest(
             viewer_id=user.user_id,
@@ -503,18 +531,41 @@ async def browse(
             department=department,
             state=state,
             sort=sort,
-            viewer_skill_ids=skills,
+            best_fit_ids=list(best_fits),
             poster_id=user.user_id if mine else "",
             page_size=page_size,
             page_token=page_token,
         ),
         **call_options(request),
     )
+    lang = request_language(request)
+
+    def fit(opportunity_id: str) -> FitOut | None:
+        found = best_fits.get(opportunity_id)
+        return None if found is None else FitOut(score=found.score, reasons=_reasons(found.reasons, lang))
+
     return OpportunityPageOut(
-        opportunities=[_opportunity(o) for o in resp.opportunities],
+        opportunities=[_opportunity(o, fit(o.id)) for o in resp.opportunities],
         total=resp.total,
         next_page_token=resp.next_page_token,
     )
+
+
+async def _best_fits(request: Request, user: Principal) -> dict[str, matching_pb2.Recommendation]:
+    """The open opportunities matching ranks for the member, by id, best first; none when it
+    cannot say, so that best_fit falls back to newest first instead of failing the list."""
+    options = call_options(request)
+    options["timeout"] = min(options["timeout"], BEST_FIT_WAIT_SECONDS)
+    try:
+        resp = await services(request).matching.RecommendOpportunities(
+            matching_pb2.RecommendOpportunitiesRequest(user_id=user.user_id, limit=BEST_FIT_RANKED), **options
+        )
+    except grpc.aio.AioRpcError as exc:
+        # NOT_FOUND: a new member whose profile matching has not read yet; anything else is an outage.
+        level = logging.INFO if exc.code() == grpc.StatusCode.NOT_FOUND else logging.WARNING
+        log.log(level, "best_fit listed newest first: matching answered %s (%s)", exc.code().name, exc.details())
+        return {}
+    return {o.opportunity_id: o for o in resp.opportunities}
 
 
 @router.get(
@@ -566,7 +617,7 @@ async def candidates(
                 user_id=c.user_id,
                 display_name=c.display_name,
                 score=c.score,
-                reasons=[ReasonOut(code=r.code, params=dict(r.params), text=getattr(r.text, lang)) for r in c.reasons],
+                reasons=_reasons(c.reasons, lang),
             )
             for c in resp.candidates
         ],
@@ -595,7 +646,7 @@ async def my_recommendations(
                 title=getattr(o.title, lang),
                 type=o.type,
                 score=o.score,
-                reasons=[ReasonOut(code=r.code, params=dict(r.params), text=getattr(r.text, lang)) for r in o.reasons],
+                reasons=_reasons(o.reasons, lang),
             )
             for o in resp.opportunities
         ]

@@ -154,7 +154,7 @@ class OpportunitiesApi(pb_grpc.OpportunitiesServiceServicer):
                 department=request.department,
                 state=request.state,
                 sort=request.sort,
-                viewer_skill_ids=list(request.viewer_skill_ids),
+                best_fit_ids=list(request.best_fit_ids),
                 poster_id=request.poster_id,
                 page_size=request.page_size,
                 page_token=request.page_token,

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from pymongo.errors import DuplicateKeyError
 
 from opportunities import convert, metrics
-from opportunities.domain import model
+from opportunities.domain import browse, model
 from opportunities.domain.model import (
     ACCEPTED,
     CANCELLED,
@@ -50,7 +50,6 @@ from tandem_kit.storage import Store, UnitOfWork
 # Deadlines are calendar dates; a day ends at midnight in the National Capital Region.
 CAPITAL = ZoneInfo("America/Toronto")
 PAGE_SIZE_MAX = 100
-BEST_FIT_POOL = 2_000
 
 
 def today() -> date:
@@ -274,13 +273,13 @@ class Search:
     department: str = ""
     state: str = ""
     sort: str = ""
-    viewer_skill_ids: Sequence[str] = ()
+    best_fit_ids: Sequence[str] = ()  # matching's ranking for the viewer, best first
     poster_id: str = ""
     page_size: int = 20
     page_token: str = ""
 
 
-def _check_search(s: Search) -> tuple[int, int]:
+def _check_search(s: Search) -> tuple[int, int, list[str]]:
     errors = FieldCollector()
     vocab = vocabulary()
     if len(s.query) > 200:
@@ -301,6 +300,7 @@ def _check_search(s: Search) -> tuple[int, int]:
         errors.add("state", "choice.unknown")
     if s.sort and s.sort not in ("newest", "deadline", "best_fit"):
         errors.add("sort", "choice.unknown")
+    best_fit_ids = browse.check_best_fit_ids(s.best_fit_ids, errors)
     size = s.page_size or 20
     if not 1 <= size <= PAGE_SIZE_MAX:
         errors.add("page_size", "page.size_range", max=PAGE_SIZE_MAX)
@@ -311,11 +311,11 @@ def _check_search(s: Search) -> tuple[int, int]:
         else:
             offset = int(s.page_token)
     errors.raise_if_any()
-    return size, offset
+    return size, offset, best_fit_ids
 
 
 def search(s: Search) -> tuple[list[Opportunity], int, str]:
-    size, offset = _check_search(s)
+    size, offset, best_fit_ids = _check_search(s)
     q: dict[str, Any] = {"state": s.state or OPEN}
     words = keywords(s.query)
     if words:
@@ -339,17 +339,30 @@ def search(s: Search) -> tuple[list[Opportunity], int, str]:
     query = Opportunity.objects(__raw__=q)
     total = query.count()
     if s.sort == "best_fit":
-        # Overlap with the viewer's skills, then newest; the matching service will rank this
-        # properly once its recommendations land.
-        mine = set(s.viewer_skill_ids)
-        pool = list(query.order_by("-posted_at").limit(BEST_FIT_POOL))
-        pool.sort(key=lambda o: (-len(mine.intersection(o.skill_ids)), -o.posted_at.timestamp()))
-        page = pool[offset : offset + size]
+        page = _best_fit_page(q, best_fit_ids, offset, size)
     else:
         order = ("application_deadline", "-posted_at") if s.sort == "deadline" else ("-posted_at",)
         page = list(query.order_by(*order).skip(offset).limit(size))
     next_token = str(offset + size) if offset + size < total else ""
     return page, total, next_token
+
+
+def _best_fit_page(q: dict[str, Any], best_fit_ids: list[str], offset: int, size: int) -> list[Opportunity]:
+    """The ranked opportunities that pass the filters `q`, in rank order, then the others newest
+    first. Each query is bounded by the ranking or the page, whatever the number of opportunities."""
+    ranked: list[str] = []
+    if best_fit_ids:
+        passing = set(Opportunity.objects(__raw__={**q, "_id": {"$in": best_fit_ids}}).scalar("id"))
+        ranked = [i for i in best_fit_ids if i in passing]
+    plan = browse.best_fit_page(ranked, offset, size)
+    page: list[Opportunity] = []
+    if plan.ranked:
+        found = {o.id: o for o in Opportunity.objects(__raw__={**q, "_id": {"$in": plan.ranked}})}
+        page = [found[i] for i in plan.ranked if i in found]  # one may have closed in between
+    if plan.rest_limit:
+        rest = Opportunity.objects(__raw__={**q, "_id": {"$nin": ranked}}).order_by("-posted_at")
+        page += list(rest.skip(plan.rest_offset).limit(plan.rest_limit))
+    return page
 
 
 # --- sharing and applying -------------------------------------------------------------------------

@@ -611,16 +611,43 @@ def test_browse_filters_sorts_and_pages(opportunities: pb_grpc.OpportunitiesServ
         resp = opportunities.ListOpportunities(pb.ListOpportunitiesRequest(**query))
         return [o.title_en for o in resp.opportunities]
 
+    def best_fit_pages(ranking: list[str], **query: Any) -> tuple[list[list[str]], int]:
+        """Every page of a best-fit list, two at a time, and the total."""
+        pages, token = [], ""
+        while True:
+            resp = opportunities.ListOpportunities(
+                pb.ListOpportunitiesRequest(
+                    sort="best_fit", best_fit_ids=ranking, page_size=2, page_token=token, **query
+                )
+            )
+            pages.append([o.title_en for o in resp.opportunities])
+            token = resp.next_page_token
+            if not token:
+                return pages, resp.total
+
     assert titles(types=["peer_coaching"]) == ["Peer coaching circle"]
     assert titles(province="QC") == ["Peer coaching circle"]
     assert titles(query="ANALYSIS 1") == ["Survey analysis 1"]
     assert titles(sort="deadline", types=["micro_mission"]) == [f"Survey analysis {n}" for n in (2, 1, 0)]
-    assert titles(sort="best_fit", viewer_skill_ids=["coaching"])[0] == "Peer coaching circle"
+    # Best fit: matching's ranking (the oldest first here) within the filters, then newest first.
+    ids = {o.title_en: o.id for o in opportunities.ListOpportunities(pb.ListOpportunitiesRequest()).opportunities}
+    ranking = [ids["Survey analysis 0"], "closed-or-unknown", ids["Peer coaching circle"]]
+    oldest_first = [["Survey analysis 0", "Peer coaching circle"], ["Survey analysis 2", "Survey analysis 1"]]
+    assert best_fit_pages(ranking) == (oldest_first, 4)
+    assert best_fit_pages(ranking, types=["micro_mission"]) == (
+        [["Survey analysis 0", "Survey analysis 2"], ["Survey analysis 1"]],
+        3,
+    )
+    assert titles(sort="best_fit") == titles() == ["Peer coaching circle", *(f"Survey analysis {n}" for n in (2, 1, 0))]
     first = opportunities.ListOpportunities(pb.ListOpportunitiesRequest(page_size=3))
     second = opportunities.ListOpportunities(pb.ListOpportunitiesRequest(page_size=3, page_token=first.next_page_token))
     assert (first.total, len(first.opportunities), len(second.opportunities), second.next_page_token) == (4, 3, 1, "")
-    bad = _refusal(opportunities.ListOpportunities, pb.ListOpportunitiesRequest(types=["lunch"], page_size=500))
+    bad = _refusal(
+        opportunities.ListOpportunities,
+        pb.ListOpportunitiesRequest(types=["lunch"], page_size=500, best_fit_ids=["ok", "not an id"]),
+    )
     assert sorted(v.field for v in status_detail(bad, error_details_pb2.BadRequest).field_violations) == [
+        "best_fit_ids[1]",
         "page_size",
         "types",
     ]
