@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from tandem_web.web import Page
 
@@ -21,6 +21,9 @@ def current_page(request: Request, lang: Lang) -> Page:
 
 
 PageDep = Annotated[Page, Depends(current_page)]
+
+# An id in a page's address, as the gateway's ids are: a malformed one is a page that does not exist.
+PathId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 def text(form: Any, name: str, limit: int = 10_000) -> str:

@@ -213,6 +213,22 @@ async def browse(page: PageDep, request: Request) -> Response:
     )
 
 
+# --- recommended for me ---------------------------------------------------------------------------
+
+
+@router.get("/recommendations", response_class=HTMLResponse)
+async def recommendations(page: PageDep) -> Response:
+    page.require_sign_in()
+    try:
+        found = await page.call("GET", "/v1/me/recommendations", params={"limit": 20})
+    except GatewayError as e:
+        if e.status != 404:
+            raise
+        # Matching has not read this person's profile yet (just made): nothing fits yet.
+        found = {"opportunities": []}
+    return page.render("opportunities/recommended.html", recommended=found["opportunities"], **_labels(page))
+
+
 # --- one opportunity ------------------------------------------------------------------------------
 
 

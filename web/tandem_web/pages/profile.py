@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from tandem_web.gateway import GatewayError
 from tandem_web.i18n import N_
 from tandem_web.pages import vocabulary
-from tandem_web.pages.common import PageDep, new_router, text, texts
+from tandem_web.pages.common import PageDep, PathId, new_router, text, texts
 from tandem_web.web import FormErrors, Page
 
 router = new_router()
@@ -441,9 +441,7 @@ async def industry_suggestions(page: PageDep, industry_q: str = "") -> Response:
 
 
 @router.get("/profiles/{user_id}", response_class=HTMLResponse)
-async def public_profile(page: PageDep, user_id: str) -> Response:
+async def public_profile(page: PageDep, user_id: PathId) -> Response:
     page.require_sign_in()
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", user_id):
-        return page.render("error.html", status=404, kind="not_found")
     profile = await page.call("GET", f"/v1/profiles/{user_id}")
     return page.render("profile/public.html", profile=profile, **VOCABULARIES)

@@ -150,3 +150,16 @@ SORTS: dict[str, str] = {
 }
 
 LANGUAGES: dict[str, str] = {"en": N_("English"), "fr": N_("French")}
+
+# A mentoring match's states (matching's MatchOut.state), and a connector introduction's.
+MATCH_STATES: dict[str, str] = {
+    "proposed": N_("Match proposed"),
+    "active": N_("Match active"),
+    "declined": N_("Match declined"),
+}
+
+CONNECTOR_OFFER_STATES: dict[str, str] = {
+    "waiting": N_("Waiting for the connector’s answer"),
+    "accepted": N_("Connector found"),
+    "exhausted": N_("No connector available for now"),
+}
