@@ -22,6 +22,7 @@ import argparse
 import functools
 import gc
 import os
+import re
 import resource
 import sys
 import tempfile
@@ -39,6 +40,7 @@ from pymongo import MongoClient
 
 from matching.domain.index import CandidateIndex
 from matching.domain.ranking import CandidateFacts, CandidateRecord, Requirements, SkillGraph, alias_skills
+from matching.snapshots import from_bytes, to_bytes
 from tandem.common.v1 import common_pb2
 from tandem.matching.v1 import matching_pb2 as pb
 from tandem.matching.v1 import matching_pb2_grpc as pb_grpc
@@ -264,7 +266,26 @@ def in_process(n: int, graph: SkillGraph, skills: list[str], aliases: list[str],
         f"index: {index.nbytes() / 2**20:,.0f} MiB of numpy columns and lists, "
         f"process RSS grew {after - before:,.0f} MiB (to {after:,.0f} MiB)"
     )
-    del index, pop
+    # A snapshot, as a replica writes one for the next to start from: the freeze is the only
+    # part that pauses following the store; encoding runs on another thread.
+    started = time.perf_counter()
+    frozen = index.freeze()
+    froze = time.perf_counter() - started
+    started = time.perf_counter()
+    data = to_bytes(frozen)
+    encoded = time.perf_counter() - started
+    del frozen
+    started = time.perf_counter()
+    thawed = from_bytes(data)
+    thawed_in = time.perf_counter() - started
+    assert thawed.rank(reqs[0], exclude=["p0000000"], limit=TOP, at=at) == index.rank(
+        reqs[0], exclude=["p0000000"], limit=TOP, at=at
+    )
+    print(
+        f"    snapshot: frozen in {froze * 1000:,.0f} ms, encoded to {len(data) / 2**20:,.0f} MiB in {encoded:.1f} s, "
+        f"thawed into a ranking index in {thawed_in:.1f} s"
+    )
+    del index, pop, thawed, data
     gc.collect()
 
 
@@ -354,6 +375,15 @@ def fill_store(db: Any, n: int, pop: Population, graph: SkillGraph, reqs: Sequen
         )
     db.opportunities.insert_many(docs)
     db.sequences.replace_one({"_id": "changes"}, {"_id": "changes", "value": n + len(reqs)}, upsert=True)
+
+
+def loaded_from(stack: Any) -> str:
+    """Where a running matching-api loaded its index from, and how long it took, as its metrics say."""
+    import httpx
+
+    text = httpx.get(f"http://127.0.0.1:{stack.ports.api_metrics['matching']}/metrics", timeout=10).text
+    found = re.findall(r'^tandem_matching_index_load_seconds\{source="(\w+)"\} (\S+)', text, re.MULTILINE)
+    return ", ".join(f"{source}: loaded in {float(seconds):.1f} s" for source, seconds in found)
 
 
 def timed_calls(stub: pb_grpc.MatchingServiceStub, ids: Sequence[str]) -> list[float]:
@@ -462,6 +492,14 @@ def through_grpc(
             f"    matching-api read the store, built its index and serves in {serving:.0f} s; "
             f"its RSS: {pid_rss_mb(api_pid):,.0f} MiB"
         )
+        # With no snapshot yet, the api writes one at once, for the replicas that come after it.
+        started = time.perf_counter()
+        wait_until(lambda: db.index_snapshots.files.find_one() is not None, 1800, "the index snapshot", interval=0.5)
+        snapshot = db.index_snapshots.files.find_one()
+        print(
+            f"    it froze its index and wrote a snapshot ({snapshot['length'] / 2**20:,.0f} MiB) "
+            f"within {time.perf_counter() - started:.1f} s"
+        )
         address = f"127.0.0.1:{stack.ports.grpc['matching']}"
         ids = [f"o{k}" for k in range(len(reqs))]
         with grpc.insecure_channel(address) as ch:
@@ -480,8 +518,14 @@ def through_grpc(
                 log_dir=var / "logs-second",
             )
             api2 = next(p for p in second.service_procs(("matching",)) if p.name == "matching-api")
+            started = time.perf_counter()
             second.spawn(api2)
             second.wait_ready([api2], 1800)
+            api2_pid = second.procs["matching-api"].popen.pid  # type: ignore[union-attr]
+            print(
+                f"    a second matching-api started from the snapshot ({loaded_from(second)}) and serves in "
+                f"{time.perf_counter() - started:.1f} s; its RSS: {pid_rss_mb(api2_pid):,.0f} MiB"
+            )
             address2 = f"127.0.0.1:{second.ports.grpc['matching']}"
             two = throughput([address, address2], ids, 15, 4)
             print(

@@ -8,9 +8,11 @@ import grpc
 
 from matching import handlers
 from matching.cohort_api import cohort_servicer
+from matching.config import IndexConfig
 from matching.domain.board import Recommended
 from matching.domain.ranking import Ranked, Reason, SkillGraph
 from matching.live import LiveIndex
+from matching.snapshots import Snapshots
 from matching.store import DOCUMENTS
 from tandem.common.v1 import common_pb2
 from tandem.matching.v1 import matching_pb2 as pb
@@ -97,8 +99,18 @@ def profiles_taxonomy(address: str | None = None) -> SkillGraph:
 
 def build_server(config: ServiceConfig) -> ApiServer:
     store = Store.open(config, DOCUMENTS)  # opens the connection that the handlers' mongoengine reads use
-    # The ranking index: loaded whole before the server says it is serving, then kept fresh.
-    live = LiveIndex(store.db, taxonomy=profiles_taxonomy)
+    # The ranking index: loaded (from a snapshot when there is one) before the server says it is
+    # serving, then kept fresh.
+    settings = IndexConfig.from_env()
+    live = LiveIndex(
+        store.db,
+        taxonomy=profiles_taxonomy,
+        poll_interval=settings.poll_seconds,
+        snapshots=Snapshots(store.db),
+        # Held while one snapshot is written; a replica that dies mid-write frees it in 5 minutes.
+        snapshot_lease=store.lease("index-snapshot", ttl=300),
+        snapshot_every=settings.snapshot_seconds,
+    )
     live.load()
     live.start()
     return ApiServer(

@@ -13,6 +13,12 @@ then only exact skill matches count.
 
 Queries run on the gRPC server's threads (never on an eventlet hub). Readers share the index;
 the thread applying changes takes it alone, one batch at a time.
+
+Starting: from the newest snapshot of the index when there is one (snapshots.py), then the
+changes above its sequence number; otherwise from the whole store. While it runs, the replica
+holding the snapshot lease writes a new snapshot every `snapshot_every` seconds if anything
+changed: the same thread freezes the index between two polls (copies of its arrays, well
+under a second at a million people) and another thread encodes and writes it.
 """
 
 from __future__ import annotations
@@ -24,23 +30,28 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
 from pymongo import ASCENDING
 from pymongo.database import Database
+from pymongo.errors import ConnectionFailure
 
 from matching import handlers, metrics
 from matching.domain.board import OpportunityBoard, Recommended, with_poster
-from matching.domain.index import CandidateIndex
+from matching.domain.index import CandidateIndex, FrozenIndex
 from matching.domain.ranking import DEFAULT_WEIGHTS, CandidateFacts, Ranked, SkillGraph, Weights
+from matching.snapshots import Snapshots
 from matching.store import CandidateProfile, ChangeSequence, OpportunityRequirements
+from tandem_kit.events import utcnow
+from tandem_kit.storage import Lease
 
 log = logging.getLogger(__name__)
 
 BATCH = 5_000
 TaxonomySource = Callable[[], SkillGraph]
+SNAPSHOT_CHECK = 10.0  # seconds between looks at whether a snapshot is due
 
 
 class ReadWriteLock:
@@ -97,6 +108,9 @@ class LiveIndex:
         poll_interval: float = 0.1,
         taxonomy_refresh: float = 600.0,
         weights: Weights = DEFAULT_WEIGHTS,
+        snapshots: Snapshots | None = None,
+        snapshot_lease: Lease | None = None,
+        snapshot_every: float = 600.0,
     ) -> None:
         self.db = db
         self.candidates = CandidateIndex()
@@ -110,6 +124,11 @@ class LiveIndex:
         self._has_taxonomy = False
         self._taxonomy_failures = 0
         self.seen = 0
+        self.snapshots = snapshots
+        self.snapshot_lease = snapshot_lease
+        self.snapshot_every = snapshot_every
+        self._snapshot_check_at = 0.0
+        self._snapshot_writer: threading.Thread | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -138,12 +157,28 @@ class LiveIndex:
             (OpportunityRequirements._meta["collection"], self._apply_opportunity),
         ]
 
-    def load(self) -> None:
-        """Read the whole read model. Changes made meanwhile are picked up by the next poll,
-        from the sequence number read before the scan."""
+    def load(self, attempts: int = 5) -> None:
+        """Read the whole read model, or a snapshot and the changes since. Changes made meanwhile
+        are picked up by the poll at the end, from the sequence number read before the scan. A
+        connection lost midway (a store restarting or overloaded) starts it again from nothing."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._load()
+            except ConnectionFailure as exc:
+                if attempt == attempts:
+                    raise
+                log.warning("lost the matching store while loading the index; starting again: %s", exc)
+                self.candidates, self.board = CandidateIndex(), OpportunityBoard()
+                self._stop.wait(2.0 * attempt)
+
+    def _load(self) -> None:
         started = time.monotonic()
         seen = self._counter()
-        for name, apply in self._collections():
+        restored = self._restore(seen)
+        if restored is not None:
+            self.candidates, seen = restored
+        collections = self._collections()[1:] if restored is not None else self._collections()
+        for name, apply in collections:
             batch: list[dict[str, Any]] = []
             for doc in self.db[name].find({}):
                 batch.append(doc)
@@ -156,15 +191,70 @@ class LiveIndex:
                 for d in batch:
                     apply(d)
         self.seen = seen
+        caught_up = self.poll()
+        source = "store" if restored is None else "snapshot"
+        seconds = time.monotonic() - started
         metrics.INDEX_PEOPLE.set(len(self.candidates))
+        metrics.INDEX_LOAD_SECONDS.labels(source).set(seconds)
         log.info(
             "matching index loaded",
             extra={
+                "source": source,
                 "people": len(self.candidates),
                 "opportunities": len(self.board),
-                "seconds": round(time.monotonic() - started, 1),
+                "changes_since": caught_up if restored is not None else None,
+                "seconds": round(seconds, 1),
             },
         )
+
+    def _restore(self, counter: int) -> tuple[CandidateIndex, int] | None:
+        """The newest snapshot's index and sequence number, if there is a usable one."""
+        if self.snapshots is None:
+            return None
+        try:
+            info = self.snapshots.newest()
+            if info is None:
+                return None
+            if info.seq > counter:  # the store was replaced or restored under it
+                log.warning("index snapshot is ahead of the store; reading the store", extra={"seq": info.seq})
+                return None
+            return self.snapshots.load(info), info.seq
+        except Exception:
+            log.exception("could not read the index snapshot; reading the store instead")
+            return None
+
+    def _snapshot_if_due(self) -> None:
+        """Called by the following thread between polls, when the index is exactly the changes up
+        to `seen` (nobody else writes to it)."""
+        if self.snapshots is None or self.snapshot_every <= 0 or self.seen == 0:
+            return
+        now = time.monotonic()
+        busy = self._snapshot_writer is not None and self._snapshot_writer.is_alive()
+        if busy or now < self._snapshot_check_at:
+            return
+        self._snapshot_check_at = now + min(SNAPSHOT_CHECK, self.snapshot_every)
+        newest = self.snapshots.newest()
+        if newest is not None and (
+            newest.seq >= self.seen or utcnow() - newest.created < timedelta(seconds=self.snapshot_every)
+        ):
+            return
+        if self.snapshot_lease is not None and not self.snapshot_lease.acquire():
+            return  # another replica writes them
+        frozen, seq = self.candidates.freeze(), self.seen
+        self._snapshot_writer = threading.Thread(
+            target=self._write_snapshot, args=(frozen, seq), name="matching-index-snapshot", daemon=True
+        )
+        self._snapshot_writer.start()
+
+    def _write_snapshot(self, frozen: FrozenIndex, seq: int) -> None:
+        assert self.snapshots is not None
+        try:
+            self.snapshots.save(frozen, seq)
+        except Exception:
+            log.exception("could not write the index snapshot; trying again later")
+        finally:
+            if self.snapshot_lease is not None:
+                self.snapshot_lease.release()
 
     def poll(self) -> int:
         """Apply every change above the last sequence number seen; returns how many."""
@@ -209,6 +299,7 @@ class LiveIndex:
         while not self._stop.is_set():
             try:
                 self.poll()
+                self._snapshot_if_due()
             except Exception:
                 log.exception("could not follow the matching store; trying again")
             now = time.monotonic()
@@ -230,8 +321,9 @@ class LiveIndex:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
+        for thread in (self._thread, self._snapshot_writer):
+            if thread is not None:
+                thread.join(5)
 
     # --- queries ----------------------------------------------------------------------------------
     def _facts(self, user_id: str) -> CandidateFacts | None:

@@ -12,6 +12,17 @@ RECOMMENDING_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
 INDEX_PEOPLE = Gauge("tandem_matching_index_people", "People in this api process's ranking index.")
+INDEX_LOAD_SECONDS = Gauge(
+    "tandem_matching_index_load_seconds",
+    "How long this api process took to load its ranking index at start, from a snapshot or from the store.",
+    ["source"],
+)
+SNAPSHOT_SECONDS = Histogram(
+    "tandem_matching_index_snapshot_seconds",
+    "Time to encode and write one snapshot of the ranking index.",
+    buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0),
+)
+SNAPSHOT_BYTES = Gauge("tandem_matching_index_snapshot_bytes", "Size of the last index snapshot this process wrote.")
 
 # Mentor matching for programs (cohorts.py).
 COHORT_RUNS_REQUESTED = Counter(

@@ -22,10 +22,13 @@ Not thread-safe by itself: the api serializes writers against readers (see `Read
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -94,6 +97,13 @@ class Vocabulary(Generic[V]):
             found = self.ids[value] = len(self.values)
             self.values.append(value)
         return found
+
+    @classmethod
+    def restore(cls, values: list[V]) -> Vocabulary[V]:
+        vocabulary = cls(values[0])
+        vocabulary.values = values
+        vocabulary.ids = {v: i for i, v in enumerate(values)}
+        return vocabulary
 
     def table(self, f: Callable[[V], Any], dtype: Any) -> NDArray[Any]:
         """f over every distinct value, as an array indexed by id."""
@@ -208,7 +218,6 @@ class _Row:
     display_name: str
     skill_ids: tuple[int, ...]
     custom: Mapping[str, str]  # custom skill id -> name
-    days: tuple[str, ...]
 
 
 class CandidateIndex:
@@ -246,6 +255,15 @@ class CandidateIndex:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def freeze(self) -> FrozenIndex:
+        """This index as it is now, for a snapshot (see FrozenIndex)."""
+        return _freeze(self)
+
+    @classmethod
+    def thaw(cls, arrays: Mapping[str, NDArray[Any]]) -> CandidateIndex:
+        """The index a snapshot's arrays (FrozenIndex.arrays) hold; ValueError for another format."""
+        return _thaw(arrays)
+
     def nbytes(self) -> int:
         """The numpy part of the index (columns and inverted lists)."""
         lists = sum(p.rows.nbytes + p.gens.nbytes for postings in (self.exact, self.alias) for p in postings.values())
@@ -280,9 +298,12 @@ class CandidateIndex:
             self.rows[record.user_id] = row
             self.meta.append(None)
             old_skills: tuple[int, ...] | None = None
+            revived = False
         else:
             old = self.meta[row]
             old_skills = old.skill_ids if old is not None else None
+            # Indexed anew when it comes back: compacting the lists dropped a dead row's entries.
+            revived = not self.cols.alive[row]
         for skill_id, labels in record.skills.items():
             if self.skill_labels.get(skill_id) != labels:
                 self.skill_labels[skill_id] = dict(labels)
@@ -302,20 +323,19 @@ class CandidateIndex:
         c.security[row] = SECURITY_ORDER.get(f.security_clearance, 0)
         c.province[row] = self.provinces.id(f.province)
         c.place[row] = self.places.id((f.province, f.city))
-        days = tuple(f.days)
-        c.availability[row] = self.availabilities.id((f.time_zone, days, f.day_start, f.day_end))
+        c.availability[row] = self.availabilities.id((f.time_zone, tuple(f.days), f.day_start, f.day_end))
         c.hours[row] = f.hours_per_week
         c.classification[row] = self.classifications.id((f.classification_group, f.classification_level))
         c.noc[row] = self.nocs.id(f.noc)
         c.naics[row] = self.naics.id(f.naics)
         c.name_key[row] = name_key(record.display_name)
-        self.meta[row] = _Row(record.user_id, record.display_name, skill_ids, custom, days)
+        self.meta[row] = _Row(record.user_id, record.display_name, skill_ids, custom)
         aliases = alias_skills(custom, self.graph) if custom else {}
         if custom:
             self.with_custom.add(row)
         else:
             self.with_custom.discard(row)
-        if old_skills != skill_ids:
+        if old_skills != skill_ids or revived:
             self._reindex_skills(row, old_skills, skill_ids, aliases)
 
     def _reindex_skills(
@@ -335,11 +355,14 @@ class CandidateIndex:
             if s in self.dense:
                 self.dense[s][row] = True
             elif postings.size > max(self.dense_min, self.size // self.dense_share):
-                column = np.zeros(len(c.alive), np.bool_)
-                column[postings.valid(c.gen[: self.size], c.alive[: self.size], check=True)] = True
-                self.dense[s] = column
+                self._make_dense(s, postings)
         for canonical in aliases:
             self._list(self.alias, self.skills.id(canonical)).add(row, gen)
+
+    def _make_dense(self, skill: int, postings: _Postings) -> None:
+        column = np.zeros(len(self.cols.alive), np.bool_)
+        column[postings.valid(self.cols.gen[: self.size], self.cols.alive[: self.size], check=True)] = True
+        self.dense[skill] = column
 
     @staticmethod
     def _list(lists: dict[int, _Postings], skill: int) -> _Postings:
@@ -622,3 +645,171 @@ class CandidateIndex:
 
         pairs.sort(key=key)
         return pairs[:limit]
+
+
+# --- snapshots -------------------------------------------------------------------------------------
+# A new api replica starts from a snapshot of an index instead of reading a million documents
+# (see matching/snapshots.py). Only numpy arrays and JSON go in one, never pickles.
+
+SNAPSHOT_FORMAT = 1
+_SNAPSHOT_CHUNK = 50_000  # rows turned into arrays per step: each step holds the GIL only briefly
+_NO_CUSTOM: Mapping[str, str] = MappingProxyType({})
+_PostingsCopy = tuple[NDArray[np.int32], NDArray[np.int32], int]  # rows, generations, stale
+
+
+@dataclass(frozen=True)
+class FrozenIndex:
+    """A CandidateIndex as it was at one moment: copies of its numpy arrays, and references to
+    what it only ever replaces, never changes in place (rows, vocabularies' values, labels, the
+    taxonomy). Cheap to take; `arrays()`, the slow part, can then run on another thread while
+    the index goes on changing."""
+
+    size: int
+    dense_min: int
+    dense_share: int
+    columns: dict[str, NDArray[Any]]
+    meta: list[_Row | None]
+    vocabularies: dict[str, list[Any]]
+    skill_labels: dict[str, Mapping[str, str]]
+    opt_in_bits: dict[tuple[str, str], int]
+    exact: dict[int, _PostingsCopy]
+    alias: dict[int, _PostingsCopy]
+    dense: list[int]
+    graph: SkillGraph
+
+    def arrays(self) -> dict[str, NDArray[Any]]:
+        """Named numpy arrays (JSON text as bytes where the values are strings), for np.savez."""
+        out: dict[str, NDArray[Any]] = {f"col.{name}": column for name, column in self.columns.items()}
+        counts, flat, custom = [], [], {}
+        chunks = 0
+        for start in range(0, self.size, _SNAPSHOT_CHUNK):
+            rows = [m for m in self.meta[start : start + _SNAPSHOT_CHUNK] if m is not None]
+            assert len(rows) == min(_SNAPSHOT_CHUNK, self.size - start), "a row half written"
+            out[f"ids.{chunks}"] = _json_bytes([m.user_id for m in rows])
+            out[f"names.{chunks}"] = _json_bytes([m.display_name for m in rows])
+            counts.append(np.fromiter((len(m.skill_ids) for m in rows), np.int32, len(rows)))
+            flat.append(np.fromiter(chain.from_iterable(m.skill_ids for m in rows), np.int32))
+            custom.update({str(start + i): dict(m.custom) for i, m in enumerate(rows) if m.custom})
+            chunks += 1
+        out["skill_counts"] = np.concatenate(counts) if counts else np.zeros(0, np.int32)
+        out["skill_ids"] = np.concatenate(flat) if flat else np.zeros(0, np.int32)
+        for name, lists in (("exact", self.exact), ("alias", self.alias)):
+            skills = sorted(lists)
+            out[f"{name}.skills"] = np.array(skills, np.int32)
+            out[f"{name}.sizes"] = np.array([len(lists[s][0]) for s in skills], np.int64)
+            out[f"{name}.stale"] = np.array([lists[s][2] for s in skills], np.int64)
+            out[f"{name}.rows"] = np.concatenate([lists[s][0] for s in skills] or [np.zeros(0, np.int32)])
+            out[f"{name}.gens"] = np.concatenate([lists[s][1] for s in skills] or [np.zeros(0, np.int32)])
+        header = {
+            "format": SNAPSHOT_FORMAT,
+            "size": self.size,
+            "chunks": chunks,
+            "dense_min": self.dense_min,
+            "dense_share": self.dense_share,
+            "vocabularies": self.vocabularies,
+            "skill_labels": self.skill_labels,
+            "opt_in_bits": [[kind, role, bit] for (kind, role), bit in self.opt_in_bits.items()],
+            "custom": custom,
+            "dense": self.dense,
+            "graph": {
+                "labels": self.graph.labels,
+                "names": self.graph.names,
+                "related": {k: sorted(v) for k, v in self.graph.related.items()},
+            },
+        }
+        out["header"] = _json_bytes(header)
+        return out
+
+
+def _json_bytes(value: Any) -> NDArray[np.uint8]:
+    return np.frombuffer(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(), np.uint8)
+
+
+def _from_json_bytes(array: NDArray[Any]) -> Any:
+    return json.loads(array.tobytes().decode())
+
+
+# How each vocabulary's values come back from JSON (lists become tuples again).
+_VOCABULARY_VALUES: dict[str, Callable[[Any], Any]] = {
+    "skills": str,
+    "departments": str,
+    "provinces": str,
+    "nocs": str,
+    "naics": str,
+    "places": lambda v: (v[0], v[1]),
+    "availabilities": lambda v: (v[0], tuple(v[1]), v[2], v[3]),
+    "classifications": lambda v: (v[0], v[1]),
+}
+
+
+def _freeze(index: CandidateIndex) -> FrozenIndex:
+    n = index.size
+    c = index.cols
+
+    def postings(lists: dict[int, _Postings]) -> dict[int, _PostingsCopy]:
+        return {s: (p.rows[: p.size].copy(), p.gens[: p.size].copy(), p.stale) for s, p in lists.items()}
+
+    return FrozenIndex(
+        size=n,
+        dense_min=index.dense_min,
+        dense_share=index.dense_share,
+        columns={name: getattr(c, name)[:n].copy() for name in c.__dataclass_fields__},
+        meta=list(index.meta),
+        vocabularies={name: list(getattr(index, name).values) for name in _VOCABULARY_VALUES},
+        skill_labels=dict(index.skill_labels),
+        opt_in_bits=dict(index.opt_in_bits),
+        exact=postings(index.exact),
+        alias=postings(index.alias),
+        dense=sorted(index.dense),
+        graph=index.graph,
+    )
+
+
+def _thaw(arrays: Mapping[str, NDArray[Any]]) -> CandidateIndex:
+    header = _from_json_bytes(arrays["header"])
+    if header.get("format") != SNAPSHOT_FORMAT:
+        raise ValueError(f"snapshot format {header.get('format')!r}, this index reads {SNAPSHOT_FORMAT}")
+    n = int(header["size"])
+    g = header["graph"]
+    graph = SkillGraph(g["labels"], g["names"], {k: frozenset(v) for k, v in g["related"].items()})
+    index = CandidateIndex(
+        capacity=max(1024, n), graph=graph, dense_min=header["dense_min"], dense_share=header["dense_share"]
+    )
+    index.size = n
+    for name in index.cols.__dataclass_fields__:
+        getattr(index.cols, name)[:n] = arrays[f"col.{name}"]
+    for name, value in _VOCABULARY_VALUES.items():
+        setattr(index, name, Vocabulary.restore([value(v) for v in header["vocabularies"][name]]))
+    index.skill_labels = header["skill_labels"]
+    index.opt_in_bits = {(kind, role): bit for kind, role, bit in header["opt_in_bits"]}
+    ids: list[str] = []
+    names: list[str] = []
+    for k in range(header["chunks"]):
+        ids.extend(_from_json_bytes(arrays[f"ids.{k}"]))
+        names.extend(_from_json_bytes(arrays[f"names.{k}"]))
+    offsets = np.concatenate(([0], np.cumsum(arrays["skill_counts"]))).tolist()
+    flat = arrays["skill_ids"].tolist()
+    custom = {int(row): names_ for row, names_ in header["custom"].items()}
+    index.meta = [
+        _Row(ids[i], names[i], tuple(flat[offsets[i] : offsets[i + 1]]), custom.get(i, _NO_CUSTOM)) for i in range(n)
+    ]
+    index.rows = {user_id: i for i, user_id in enumerate(ids)}
+    index.with_custom = set(custom)
+    for name in ("exact", "alias"):
+        lists: dict[int, _Postings] = {}
+        ends = np.cumsum(arrays[f"{name}.sizes"]).tolist()
+        rows, gens = arrays[f"{name}.rows"], arrays[f"{name}.gens"]
+        start = 0
+        for skill, end, stale in zip(
+            arrays[f"{name}.skills"].tolist(), ends, arrays[f"{name}.stale"].tolist(), strict=True
+        ):
+            p = lists[skill] = _Postings()
+            # Spare room at the end, as compaction leaves it, so the next entry has a place.
+            p.rows = np.concatenate((rows[start:end], np.zeros(8, np.int32)))
+            p.gens = np.concatenate((gens[start:end], np.zeros(8, np.int32)))
+            p.size, p.stale = end - start, stale
+            start = end
+        setattr(index, name, lists)
+    for skill in header["dense"]:
+        index._make_dense(skill, index.exact[skill])
+    return index

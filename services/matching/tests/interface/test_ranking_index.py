@@ -4,12 +4,16 @@ skills taxonomy."""
 
 from __future__ import annotations
 
+import io
+import re
 import uuid
 from collections.abc import Iterator
 
 import grpc
+import httpx
 import pytest
 from google.rpc import error_details_pb2
+from gridfs import GridFSBucket
 
 from tandem.common.v1 import common_pb2
 from tandem.matching.v1 import matching_pb2 as pb
@@ -246,3 +250,59 @@ def test_recommendations_for_someone_matching_has_not_heard_of_are_not_found(
 
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND
     assert status_detail(raised.value, error_details_pb2.ErrorInfo).reason == "member.not_known_yet"
+
+
+# --- starting from a snapshot ---------------------------------------------------------------------
+
+
+def _loaded_from(stack: TestStack) -> str:
+    """Where the running matching-api loaded its index from, as its metrics say."""
+    text = httpx.get(f"http://127.0.0.1:{stack.stack.ports.api_metrics['matching']}/metrics", timeout=5).text
+    [source] = re.findall(r'^tandem_matching_index_load_seconds\{source="(\w+)"\}', text, re.MULTILINE)
+    return source
+
+
+def test_a_restarted_api_starts_from_the_snapshot_and_catches_up_with_what_changed_since(
+    stack_factory: StackFactory,
+) -> None:
+    stack = stack_factory(("profiles", "matching"), env={"MATCHING_INDEX_SNAPSHOT_SECONDS": "1"})
+    db = stack.database("matching")
+    opportunity, kept, dropped, late = "wants-java", "kept", "dropped", "late"
+    _posted(stack, opportunity, ["java"])
+    _profile(stack, kept, ["java"])
+    _profile(stack, dropped, ["java"])
+    with stack.grpc_channel("matching") as channel:
+        matching = pb_grpc.MatchingServiceStub(channel)
+        eventually(lambda: _ids(_ranking(matching, opportunity)) == [dropped, kept], what="both ranked")
+        counter = db.sequences.find_one({"_id": "changes"})["value"]
+        eventually(
+            lambda: db.index_snapshots.files.find_one({"metadata.seq": {"$gte": counter}}), what="a snapshot of both"
+        )
+    assert _loaded_from(stack) == "store"
+
+    stack.stack.stop_proc("matching-api")
+    _profile(stack, dropped, ["python"], version=2)  # while no api runs: the worker still records both
+    _profile(stack, late, ["java"])
+    eventually(lambda: db.sequences.find_one({"_id": "changes"})["value"] >= counter + 2, what="the worker's writes")
+    stack.stack.restart("matching-api")
+
+    assert _loaded_from(stack) == "snapshot"
+    with stack.grpc_channel("matching") as channel:
+        assert _ids(_ranking(pb_grpc.MatchingServiceStub(channel), opportunity)) == [kept, late]
+
+
+def test_an_unreadable_snapshot_is_passed_over_for_the_store(stack_factory: StackFactory) -> None:
+    stack = stack_factory(("profiles", "matching"), env={"MATCHING_INDEX_SNAPSHOT_SECONDS": "0"})
+    db = stack.database("matching")
+    _posted(stack, "wants-java", ["java"])
+    _profile(stack, "ada", ["java"])
+    eventually(lambda: db.candidates.find_one({"_id": "ada"}), what="the worker's write")
+    GridFSBucket(db, "index_snapshots").upload_from_stream(
+        "candidates-1", io.BytesIO(b"not a snapshot"), metadata={"format": 1, "seq": 1, "people": 1}
+    )
+
+    stack.stack.restart("matching-api")
+
+    assert _loaded_from(stack) == "store"
+    with stack.grpc_channel("matching") as channel:
+        assert _ids(_ranking(pb_grpc.MatchingServiceStub(channel), "wants-java")) == ["ada"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from matching.domain.ranking import (
     alias_skills,
     rank,
 )
+from matching.snapshots import from_bytes, to_bytes
 
 AT = datetime(2026, 1, 15, 15, 0, tzinfo=UTC)
 GRAPH = SkillGraph.build(
@@ -228,3 +230,74 @@ def test_many_equal_scores_are_broken_by_name_then_id_without_sorting_everyone()
     assert index_of(population).rank(req, limit=20, at=AT) == rank(
         req, [r for r, _ in population], limit=20, graph=GRAPH, at=AT
     )
+
+
+# --- snapshots: a new replica starts from one ------------------------------------------------------
+
+
+def through_a_snapshot(index: CandidateIndex) -> CandidateIndex:
+    return from_bytes(to_bytes(index.freeze()))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(people(20), people(20), people(20), requirements, st.sets(st.sampled_from([f"u{i}" for i in range(20)])))
+def test_an_index_thawed_from_a_snapshot_ranks_and_changes_as_the_original(
+    first: list[tuple[CandidateRecord, dict[str, str]]],
+    second: list[tuple[CandidateRecord, dict[str, str]]],
+    third: list[tuple[CandidateRecord, dict[str, str]]],
+    req: Requirements,
+    removed: set[str],
+) -> None:
+    # Dense columns, stale list entries and removed people, as a long-running index has.
+    index = index_of(first, dense=True)
+    for record, custom in second:
+        index.upsert(record, custom)
+    for user_id in removed:
+        index.remove(user_id)
+    frozen = index.freeze()
+    held = [index.record(row) for row in range(index.size) if index.cols.alive[row]]
+    index.upsert(CandidateRecord("u0", "Late", {"java": GRAPH.labels["java"]}), {})  # after the freeze: not in it
+    thawed = from_bytes(to_bytes(frozen))
+    latest = {r.user_id: r for r, _ in first} | {r.user_id: r for r, _ in second}
+    alive = [r for user_id, r in latest.items() if user_id not in removed]
+
+    assert thawed.rank(req, limit=10, at=AT) == rank(req, alive, limit=10, graph=GRAPH, at=AT)
+    assert [thawed.record(row) for row in range(thawed.size) if thawed.cols.alive[row]] == held
+
+    for record, custom in third:  # the thawed index goes on changing like any other
+        thawed.upsert(record, custom)
+    latest |= {r.user_id: r for r, _ in third}
+    alive = [r for user_id, r in latest.items() if user_id not in removed or user_id in {r.user_id for r, _ in third}]
+    assert thawed.rank(req, limit=10, at=AT) == rank(req, alive, limit=10, graph=GRAPH, at=AT)
+
+
+def test_a_snapshot_keeps_the_taxonomy_it_was_taken_with() -> None:
+    index = index_of([(CandidateRecord("ada", "Ada", {"custom-js": {"en": "JS", "fr": "JS"}}), {"custom-js": "JS"})])
+
+    thawed = through_a_snapshot(index)
+
+    assert thawed.graph == GRAPH
+    [found], _ = thawed.rank(Requirements(skill_ids=("javascript",)), at=AT)
+    assert [r.code for r in found.reasons] == ["found_by_alias"]
+
+
+def test_a_snapshot_of_another_format_is_refused() -> None:
+    arrays = index_of([]).freeze().arrays()
+    arrays["header"] = np.frombuffer(b'{"format": 999}', np.uint8)
+
+    with pytest.raises(ValueError, match="format 999"):
+        CandidateIndex.thaw(arrays)
+
+
+def test_a_person_removed_then_back_with_the_same_skills_is_found_after_their_list_was_compacted() -> None:
+    java = {"java": GRAPH.labels["java"]}
+    index = index_of(
+        [(CandidateRecord("ada", "Ada", java), {})] + [(CandidateRecord(f"u{i}", "Bo", java), {}) for i in range(100)]
+    )
+    index.remove("ada")
+    for i in range(100):  # enough stale entries to compact Java's list, which drops Ada's
+        index.upsert(CandidateRecord(f"u{i}", "Bo", {"sql": GRAPH.labels["sql"]}), {})
+
+    index.upsert(CandidateRecord("ada", "Ada", java), {})
+
+    assert [r.user_id for r in index.rank(Requirements(skill_ids=("java",)), at=AT)[0]] == ["ada"]
