@@ -439,6 +439,18 @@ def test_production_runs_spares_and_protects_the_gateway_and_matching_api() -> N
         assert pdb["spec"].get("maxUnavailable") == 1 or pdb["spec"].get("minAvailable") is not None
 
 
+def test_production_matching_api_has_room_for_a_million_people_and_time_to_read_the_store() -> None:
+    # A million people: about 1 GiB of index, and a snapshot being written beside it; the first
+    # replica, with no snapshot yet, reads the whole store for minutes before it serves.
+    api = by_kind(render(K8S / "overlays" / "prod"), "Deployment")["matching-api"]
+    [container] = api["spec"]["template"]["spec"]["containers"]
+    assert container["command"][-1] == "matching.api:build_server"
+    limit = container["resources"]["limits"]["memory"]
+    assert limit.endswith("Gi") and float(limit[:-2]) >= 2.5
+    probe = container["startupProbe"]
+    assert probe["periodSeconds"] * probe["failureThreshold"] >= 600
+
+
 def test_development_runs_one_of_each() -> None:
     objects = render(K8S / "overlays" / "dev")
     for name, deployment in by_kind(objects, "Deployment").items():
