@@ -1,7 +1,8 @@
 """Candidate ranking at the size of the public service: top-20 candidates for an opportunity from
 the in-memory index, in process and through gRPC against real `matching-api` processes; the
-throughput of one and of two api processes; and the delay from `profile.updated` to a changed
-ranking through the real worker, store and index refresh.
+throughput of one and of two api processes; a snapshot of the index (freeze, encode, thaw) and a
+second replica starting from it; and the delays from `profile.updated` to a changed ranking and
+from `opportunity.posted` to a ranked opportunity, through the real worker, store and index refresh.
 
     .venv/bin/python tests/benchmarks/bench_ranking.py                     # everything
     .venv/bin/python tests/benchmarks/bench_ranking.py --sizes 100000      # quicker
@@ -44,6 +45,8 @@ from matching.snapshots import from_bytes, to_bytes
 from tandem.common.v1 import common_pb2
 from tandem.matching.v1 import matching_pb2 as pb
 from tandem.matching.v1 import matching_pb2_grpc as pb_grpc
+from tandem.opportunities.v1 import events_pb2 as opportunity_events
+from tandem.opportunities.v1 import opportunities_pb2
 from tandem.profiles.v1 import events_pb2 as profile_events
 from tandem.profiles.v1 import profiles_pb2
 
@@ -447,6 +450,39 @@ def update_delays(stack: Any, stub: pb_grpc.MatchingServiceStub, graph: SkillGra
     return delays
 
 
+def posting_delays(stack: Any, stub: pb_grpc.MatchingServiceStub, rounds: int) -> list[float]:
+    """Publish opportunity.posted (as opportunities' relay would) and time until RankCandidates
+    ranks its candidates."""
+    from tandem_dev.testing import TestStack
+
+    publisher = TestStack(stack, stack.amqp_uri, stack.effective_mongo_uri)
+    delays = []
+    for k in range(rounds):
+        opportunity_id = f"posted-{k}"
+        event = opportunity_events.OpportunityPosted(
+            opportunity_id=opportunity_id,
+            poster_id="nobody",
+            title_en="COBOL",
+            title_fr="COBOL",
+            skill_ids=["cobol"],
+            openings=1,
+            requirements=opportunities_pb2.Requirements(virtual=True),
+        )
+        t = time.perf_counter()
+        publisher.publish("opportunities", "opportunity.posted", event)
+        while time.perf_counter() - t < 60:
+            try:
+                stub.RankCandidates(pb.RankCandidatesRequest(opportunity_id=opportunity_id, limit=1), timeout=30)
+                break
+            except grpc.RpcError as error:
+                if error.code() != grpc.StatusCode.NOT_FOUND:
+                    raise
+        else:
+            raise TimeoutError(f"{opportunity_id} never ranked")
+        delays.append(time.perf_counter() - t)
+    return delays
+
+
 def through_grpc(
     n: int, graph: SkillGraph, skills: list[str], aliases: list[str], queries: int, delay_rounds: int
 ) -> None:
@@ -536,6 +572,8 @@ def through_grpc(
             wait_until(lambda: True, 1, "")
             delays = update_delays(stack, stub, graph, delay_rounds)
             print(f"    profile.updated published -> ranking changed ({delay_rounds} rounds): {percentiles(delays)}")
+            delays = posting_delays(stack, stub, delay_rounds)
+            print(f"    opportunity.posted published -> ranked   ({delay_rounds} rounds): {percentiles(delays)}")
     finally:
         if second is not None:
             second.stop()
