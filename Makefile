@@ -84,6 +84,6 @@ clean:
 # The web front-end's texts: extract them from the pages and templates, and merge them into the
 # French catalogue (then translate what is new: a unit test refuses an untranslated text).
 web-messages: install
-	$(BIN)/pybabel -q extract -F web/babel.cfg -k N_ --no-location --sort-output --omit-header -o web/tandem_web/locale/messages.pot web/tandem_web
-	test -f web/tandem_web/locale/fr/LC_MESSAGES/messages.po || $(BIN)/pybabel -q init -l fr -i web/tandem_web/locale/messages.pot -d web/tandem_web/locale
-	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -l fr -i web/tandem_web/locale/messages.pot -d web/tandem_web/locale
+	$(BIN)/pybabel -q extract -w 100 -F web/babel.cfg -k N_ --no-location --sort-output --omit-header -o web/tandem_web/locale/messages.pot web/tandem_web
+	test -f web/tandem_web/locale/fr/LC_MESSAGES/messages.po || $(BIN)/pybabel -q init -w 100 -l fr -i web/tandem_web/locale/messages.pot -d web/tandem_web/locale
+	$(BIN)/pybabel -q update -w 100 --no-fuzzy-matching --ignore-obsolete -l fr -i web/tandem_web/locale/messages.pot -d web/tandem_web/locale

@@ -323,6 +323,12 @@ def test_recommendations_show_each_opportunity_with_why(stack: TestStack, client
     assert "Survey analysis for the census Micro-Mission Why it was found for you:" in page
     assert "found by skill: Data Analysis" in page
     assert 'href="/fr/recommendations"' in rita_web.get("/fr/").text
+    # Browsing by best fit says the same, opportunity by opportunity.
+    page = shown(rita_web.get("/fr/opportunities", sort="best_fit"))
+    assert "Pourquoi elle vous convient : trouvé par compétence : Analyse de données" in page
+    page = shown(rita_web.get("/en/opportunities", sort="best_fit"))
+    assert "Why it fits you: found by skill: Data Analysis" in page
+    assert "Why it fits you" not in shown(rita_web.get("/en/opportunities", sort="newest"))
 
     # Someone who chose nothing yet is told how to get recommendations.
     nina_web = Browser(stack)

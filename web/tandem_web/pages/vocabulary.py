@@ -146,7 +146,7 @@ CANNOT_APPLY: dict[str, str] = {
 SORTS: dict[str, str] = {
     "newest": N_("Newest first"),
     "deadline": N_("Closest deadline first"),
-    "best_fit": N_("Best fit for my skills"),
+    "best_fit": N_("Best fit for me"),
 }
 
 LANGUAGES: dict[str, str] = {"en": N_("English"), "fr": N_("French")}
