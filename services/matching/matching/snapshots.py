@@ -16,10 +16,11 @@ import io
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+from bson import ObjectId
 from gridfs import GridFSBucket
 from pymongo import DESCENDING
 from pymongo.database import Database
@@ -76,6 +77,11 @@ class Snapshots:
         file_id = self.bucket.upload_from_stream(f"candidates-{seq}", io.BytesIO(data), metadata=metadata)
         for old in self.bucket.find({}).sort("uploadDate", DESCENDING).skip(KEEP):
             self.bucket.delete(old._id)
+        # Chunks of a write that died midway (its file entry never came), started over an hour
+        # ago: surely not a write still under way.
+        kept = [f._id for f in self.bucket.find({})]
+        before = ObjectId.from_datetime(utcnow() - timedelta(hours=1))
+        self.db[f"{BUCKET}.chunks"].delete_many({"files_id": {"$nin": kept, "$lt": before}})
         seconds = time.monotonic() - started
         metrics.SNAPSHOT_SECONDS.observe(seconds)
         metrics.SNAPSHOT_BYTES.set(len(data))
