@@ -2,7 +2,8 @@
 that wants francophones with French-speaking mentors and a cohort drawn from people's mentoring
 opt-ins, runs it (a job taken by the cohort worker), reads the result with its reasons, and
 publishes it; both parties get the notice in their language, in the inbox and by email; one
-pair accepts and becomes active, the other declines, and a new run fills the open slot."""
+pair accepts and becomes active (both are told), the other declines (only the other party is
+told), and a new run fills the open slot; a connector offered a newcomer is told too."""
 
 from __future__ import annotations
 
@@ -168,6 +169,20 @@ def test_a_coordinator_matches_a_cohort_and_both_parties_review_their_match(
     r = sam.post(f"/v1/matches/{sam_match['id']}/accept", None)
     assert r.status_code == 409 and r.headers["content-type"] == "application/problem+json"
 
+    # Both are told their mentoring starts; Sam's mentor is told, Sam (who declined) is not.
+    notice = lea.notice("match_accepted")
+    assert notice["subject"] == "Votre jumelage avec René Côté est confirmé"
+    assert "Mentorat d’Ottawa" in notice["body"] and notice["link"].endswith(f"/fr/matches/{lea_match['id']}")
+    assert rene.notice("match_accepted")["subject"] == "Votre jumelage avec Léa Bouchard est confirmé"
+    sams_mentor, subject = {
+        ann.user_id: (ann, "Your proposed match with Sam Patel will not go ahead"),
+        rene.user_id: (rene, "Le jumelage proposé avec Sam Patel ne se concrétisera pas"),
+    }[sam_match["mentor_id"]]
+    notice = sams_mentor.notice("match_declined")
+    assert notice["subject"] == subject and notice["link"].endswith(f"/matches/{sam_match['id']}")
+    # Both parties' notices are written together: had Sam been told, it would show by now.
+    assert "match_declined" not in [n["kind"] for n in sam.notices()]
+
     # A new run keeps Léa and René, and gives Sam the other mentor.
     r = client.post(f"/v1/cohorts/{defined['id']}/runs", headers=coordinator, json={})
     rerun = wait_run(coordinator, client, r.json()["id"])
@@ -185,3 +200,14 @@ def test_a_coordinator_matches_a_cohort_and_both_parties_review_their_match(
         if m["state"] != "declined"
     }
     assert states == {lea.user_id: "active", sam.user_id: "proposed"}
+
+    # Offered a newcomer, a connector is told in their language, with the offer's page.
+    r = client.post(
+        f"/v1/programs/{PROGRAM}/connector-offers",
+        headers=coordinator,
+        json={"newcomer_id": sam.user_id, "connector_ids": [rene.user_id]},
+    )
+    assert r.status_code == 201 and r.json()["connector_id"] == rene.user_id, r.text
+    notice = rene.notice("connector_offered")
+    assert notice["subject"] == "Une personne nouvellement arrivée vous est proposée : Sam Patel"
+    assert notice["link"].endswith(f"/fr/connector-offers/{r.json()['id']}")

@@ -743,6 +743,7 @@ def review_match(store: Store, request: pb.ReviewMatchRequest) -> MatchDoc:
             # The slot is open again: runs computed before no longer fit the cohort.
             uow.update_one(CohortDoc, {"_id": match.cohort_id}, {"$inc": {"generation": 1}})
         if event:
+            names = names_of([match.mentee_id, match.mentor_id])
             uow.publish(
                 event,
                 events_pb2.MatchDecided(
@@ -752,6 +753,9 @@ def review_match(store: Store, request: pb.ReviewMatchRequest) -> MatchDoc:
                     mentee_id=match.mentee_id,
                     mentor_id=match.mentor_id,
                     declined_by=me if answer == "declined" else "",
+                    program_name=Program.objects(id=match.program_id).get().name,
+                    mentee_name=names.get(match.mentee_id, ""),
+                    mentor_name=names.get(match.mentor_id, ""),
                 ),
             )
         return match
@@ -829,6 +833,9 @@ def _offer_next(uow: UnitOfWork, offer: ConnectorOffer) -> ConnectorOffer:
             program_id=offer.program_id,
             newcomer_id=offer.newcomer_id,
             connector_id=best.connector_id,
+            program_name=Program.objects(id=offer.program_id).get().name,
+            newcomer_name=newcomer.display_name,
+            connector_name=pool.names.get(best.connector_id, ""),
         ),
     )
     return offer

@@ -34,6 +34,7 @@ from notifications.store import (
     Recipient,
     Reminder,
 )
+from tandem.common.v1 import common_pb2
 from tandem.identity.v1 import events_pb2 as identity_events
 from tandem.matching.v1 import events_pb2 as matching_events
 from tandem.notifications.v1 import events_pb2
@@ -271,21 +272,48 @@ def notify_many(
     return store.apply_once(event, handler, work)
 
 
-def match_proposed(
-    store: Store, templates: Templates, mail: MailConfig, event: Envelope[matching_events.MatchProposed]
+def notify_in_program(
+    store: Store,
+    templates: Templates,
+    mail: MailConfig,
+    event: Envelope[Any],
+    *,
+    handler: str,
+    program_name: common_pb2.LocalizedText,
+    notices: Sequence[tuple[str, str, Mapping[str, object]]],
 ) -> bool:
-    """A proposed mentoring match: the mentee and the mentor are each told about the other, with
-    the program's name in their own language. Both notices or neither."""
-    e = event.payload
+    """Notices about a mentoring or Connector program's match or offer, each (user_id, kind,
+    params), with the program's name as `program` in each recipient's language. All or none."""
 
     def work(uow: UnitOfWork) -> None:
-        for user_id, other_name in ((e.mentee_id, e.mentor_name), (e.mentor_id, e.mentee_name)):
+        for user_id, kind, params in notices:
             recipient = _recipient(uow, user_id)
-            program = getattr(e.program_name, language(recipient.language)) or e.program_name.en
-            params = {"program": program, "other_name": other_name, "match_id": e.match_id}
-            deliver(uow, templates, mail, event.id, recipient, "match_proposed", params)
+            program = getattr(program_name, language(recipient.language)) or program_name.en
+            deliver(uow, templates, mail, event.id, recipient, kind, {**params, "program": program})
 
-    return store.apply_once(event, "notifications.on_match_proposed", work)
+    return store.apply_once(event, handler, work)
+
+
+def notify_match_parties(
+    store: Store,
+    templates: Templates,
+    mail: MailConfig,
+    event: Envelope[matching_events.MatchProposed] | Envelope[matching_events.MatchDecided],
+    *,
+    handler: str,
+    kind: str,
+    leave_out: str = "",
+) -> bool:
+    """The mentee and the mentor, except `leave_out`, are each told about the other (`other_name`)."""
+    e = event.payload
+    notices = [
+        (user_id, kind, {"other_name": other_name, "match_id": e.match_id})
+        for user_id, other_name in ((e.mentee_id, e.mentor_name), (e.mentor_id, e.mentee_name))
+        if user_id != leave_out
+    ]
+    return notify_in_program(
+        store, templates, mail, event, handler=handler, program_name=e.program_name, notices=notices
+    )
 
 
 def notify_address(

@@ -36,6 +36,7 @@ AccountEvent = TypeVar(
     identity_events.PasswordResetRequested,
     identity_events.RegistrationRepeated,
 )
+MatchEvent = TypeVar("MatchEvent", matching_events.MatchProposed, matching_events.MatchDecided)
 TEMPLATES = Templates.load()
 MAIL = MailConfig.from_env()
 PURPOSES = load_purposes()
@@ -176,7 +177,34 @@ class NotificationsWorker:
 
     @on_event("matching", "match.proposed", matching_events.MatchProposed)
     def on_match_proposed(self, event: Envelope[matching_events.MatchProposed]) -> bool:
-        return handlers.match_proposed(self.store, TEMPLATES, MAIL, event)
+        return self._notify_match(event, "on_match_proposed", "match_proposed")
+
+    @on_event("matching", "match.accepted", matching_events.MatchDecided)
+    def on_match_accepted(self, event: Envelope[matching_events.MatchDecided]) -> bool:
+        return self._notify_match(event, "on_match_accepted", "match_accepted")
+
+    @on_event("matching", "match.declined", matching_events.MatchDecided)
+    def on_match_declined(self, event: Envelope[matching_events.MatchDecided]) -> bool:
+        """Only the other party is told: the one who declined knows."""
+        return self._notify_match(event, "on_match_declined", "match_declined", leave_out=event.payload.declined_by)
+
+    def _notify_match(self, event: Envelope[MatchEvent], handler: str, kind: str, leave_out: str = "") -> bool:
+        return handlers.notify_match_parties(
+            self.store, TEMPLATES, MAIL, event, handler=f"notifications.{handler}", kind=kind, leave_out=leave_out
+        )
+
+    @on_event("matching", "connector.offered", matching_events.ConnectorOffered)
+    def on_connector_offered(self, event: Envelope[matching_events.ConnectorOffered]) -> bool:
+        e = event.payload
+        return handlers.notify_in_program(
+            self.store,
+            TEMPLATES,
+            MAIL,
+            event,
+            handler="notifications.on_connector_offered",
+            program_name=e.program_name,
+            notices=[(e.connector_id, "connector_offered", {"newcomer_name": e.newcomer_name, "offer_id": e.offer_id})],
+        )
 
     @timer(interval=0.5)
     def send_emails(self) -> None:

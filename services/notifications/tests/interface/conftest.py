@@ -94,3 +94,10 @@ def notifications(stack_factory: StackFactory) -> NotificationsFactory:
         return Notifications(stack_factory(("notifications",), env=env))
 
     return start
+
+
+@pytest.fixture(scope="module")
+def shared_notifications(module_stack_factory: StackFactory) -> Notifications:
+    """One stack for every test of a module that needs no settings of its own; each test uses
+    people of its own."""
+    return Notifications(module_stack_factory(("notifications",)))

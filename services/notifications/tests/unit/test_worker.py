@@ -12,7 +12,9 @@ from nameko.testing.services import worker_factory
 
 from notifications import handlers
 from notifications.worker import MAIL, PURPOSES, SMTP_GATE, TEMPLATES, NotificationsWorker
+from tandem.common.v1 import common_pb2
 from tandem.identity.v1 import events_pb2 as identity_events
+from tandem.matching.v1 import events_pb2 as matching_events
 from tandem.opportunities.v1 import events_pb2 as opportunity_events
 from tandem_kit.events import Envelope
 
@@ -197,3 +199,77 @@ def test_a_state_change_notifies_everyone_it_concerns(
     for _, kind in expected:
         for lang in ("en", "fr"):
             TEMPLATES.render(kind, lang, {**kwargs["params"], "title": "T"}, "http://web")
+
+
+PROGRAM = common_pb2.LocalizedText(en="Ottawa mentoring", fr="Mentorat d’Ottawa")
+MATCH = {"match_id": "m1", "cohort_id": "c1", "program_id": "p1", "mentee_id": "mentee", "mentor_id": "mentor"}
+NAMES = {"mentee_name": "Léa Bouchard", "mentor_name": "Ann Smith"}
+
+
+# entrypoint, event type, payload, template kind, who is left out
+MATCH_CASES: list[tuple[str, str, Message, str, str]] = [
+    (
+        "on_match_proposed",
+        "match.proposed",
+        matching_events.MatchProposed(**MATCH, **NAMES, program_name=PROGRAM),
+        "match_proposed",
+        "",
+    ),
+    (
+        "on_match_accepted",
+        "match.accepted",
+        matching_events.MatchDecided(**MATCH, **NAMES, program_name=PROGRAM),
+        "match_accepted",
+        "",
+    ),
+    (
+        "on_match_declined",
+        "match.declined",
+        matching_events.MatchDecided(**MATCH, **NAMES, program_name=PROGRAM, declined_by="mentor"),
+        "match_declined",
+        "mentor",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("entrypoint", "event_type", "payload", "kind", "left_out"), MATCH_CASES, ids=[c[0] for c in MATCH_CASES]
+)
+def test_a_match_event_tells_its_parties_with_the_right_template(
+    entrypoint: str, event_type: str, payload: Message, kind: str, left_out: str
+) -> None:
+    worker = worker_factory(NotificationsWorker)
+    event = Envelope.new(type=event_type, source="matching", payload=payload)
+
+    with mock.patch.object(handlers, "notify_match_parties", return_value=True) as notify:
+        assert getattr(worker, entrypoint)(event) is True
+
+    notify.assert_called_once_with(
+        worker.store, TEMPLATES, MAIL, event, handler=f"notifications.{entrypoint}", kind=kind, leave_out=left_out
+    )
+
+
+def test_an_offered_newcomer_is_announced_to_the_connector() -> None:
+    worker = worker_factory(NotificationsWorker)
+    payload = matching_events.ConnectorOffered(
+        offer_id="off-1",
+        program_id="p1",
+        newcomer_id="newcomer",
+        connector_id="connector",
+        program_name=PROGRAM,
+        newcomer_name="Eric Nkemelu",
+        connector_name="Jonathan Roy",
+    )
+    event = Envelope.new(type="connector.offered", source="matching", payload=payload)
+
+    with mock.patch.object(handlers, "notify_in_program", return_value=True) as notify:
+        assert worker.on_connector_offered(event) is True
+
+    kwargs = notify.call_args.kwargs
+    assert kwargs["handler"] == "notifications.on_connector_offered"
+    assert kwargs["program_name"] == PROGRAM
+    assert kwargs["notices"] == [
+        ("connector", "connector_offered", {"newcomer_name": "Eric Nkemelu", "offer_id": "off-1"})
+    ]
+    for lang in ("en", "fr"):
+        TEMPLATES.render("connector_offered", lang, {**kwargs["notices"][0][2], "program": "P"}, "http://web")
