@@ -177,8 +177,8 @@ class LiveIndex:
         restored = self._restore(seen)
         if restored is not None:
             self.candidates, seen = restored
-        collections = self._collections()[1:] if restored is not None else self._collections()
-        for name, apply in collections:
+        people, opportunities = self._collections()
+        for name, apply in [opportunities] if restored is not None else [people, opportunities]:
             batch: list[dict[str, Any]] = []
             for doc in self.db[name].find({}):
                 batch.append(doc)
