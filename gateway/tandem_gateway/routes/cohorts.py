@@ -2,9 +2,10 @@
 
 Coordinators define a program (its weights and rules) and cohorts, run the matching (a job: the
 run answers at once as `queued`, then `GET /v1/cohort-runs/{id}` shows its progress and result),
-and publish; members see their proposed matches and accept or decline. The routes declare
+and publish; members rank the other side of their cohorts (for stable runs), see their proposed
+matches and accept or decline. The routes declare
 `coordinator|admin` or `member`; matching itself checks that a coordinator holds the role for
-*this* program, and that a match or introduction is the caller's own.
+*this* program, and that a match, introduction or cohort ranking is the caller's own.
 """
 
 from __future__ import annotations
@@ -105,6 +106,11 @@ class MemberIn(Body):
     user_id: Id
     capacity: int = Field(default=0, ge=0, le=1000, description="Mentors: 1 to 10; 0: their own preference.")
     reporting_line: list[Id] = Field(default_factory=list, max_length=50)
+    ranking: list[Id] = Field(
+        default_factory=list,
+        max_length=1_000,
+        description="Their ranking of the other side, best first, as collected on paper (stable runs).",
+    )
 
 
 class PairIn(Body):
@@ -125,6 +131,14 @@ class CohortIn(Body):
 
 class RunIn(Body):
     method: str = Field(default="optimal", max_length=20, description="optimal or stable")
+
+
+class RankingIn(Body):
+    ranked_user_ids: list[Id] = Field(
+        max_length=1_000,
+        description="People of the cohort's other side, best first; anyone left off is not acceptable. "
+        "Empty: rank by fit.",
+    )
 
 
 class ConnectorOfferIn(Body):
@@ -184,6 +198,7 @@ class MemberOut(BaseModel):
     display_name: str
     capacity: int
     reporting_line: list[str]
+    ranking: list[str]
 
 
 class PairOut(BaseModel):
@@ -273,6 +288,34 @@ class MatchesOut(BaseModel):
     matches: list[MatchOut]
 
 
+class RankablePersonOut(BaseModel):
+    user_id: str
+    display_name: str
+
+
+class RankingOut(BaseModel):
+    cohort_id: str
+    cohort_name: LocalizedText
+    program_name: LocalizedText
+    side: str = Field(description="mentee (ranks mentors) or mentor (ranks mentees)")
+    others: list[RankablePersonOut]
+    ranked_user_ids: list[str]
+    set_by: str = Field(description="Who set the ranking: the member, or a coordinator from paper")
+    set_at: datetime | None
+
+
+class MyCohortOut(BaseModel):
+    cohort_id: str
+    cohort_name: LocalizedText
+    program_name: LocalizedText
+    side: str = Field(description="mentee or mentor")
+    ranked: bool
+
+
+class MyCohortsOut(BaseModel):
+    cohorts: list[MyCohortOut]
+
+
 class ConnectorOfferOut(BaseModel):
     id: str
     program_id: str
@@ -317,6 +360,7 @@ def _cohort(c: pb.Cohort) -> CohortOut:
                 display_name=m.display_name,
                 capacity=m.capacity,
                 reporting_line=list(m.reporting_line),
+                ranking=list(m.ranking),
             )
             for m in side
         ]
@@ -390,6 +434,19 @@ def _match(m: pb.Match) -> MatchOut:
         reasons=[_reason(x) for x in m.reasons],
         proposed_at=_when(m.proposed_at, m, "proposed_at"),
         decided_at=_when(m.decided_at, m, "decided_at"),
+    )
+
+
+def _ranking(r: pb.MyRanking) -> RankingOut:
+    return RankingOut(
+        cohort_id=r.cohort_id,
+        cohort_name=_text(r.cohort_name),
+        program_name=_text(r.program_name),
+        side=r.side,
+        others=[RankablePersonOut(user_id=p.user_id, display_name=p.display_name) for p in r.others],
+        ranked_user_ids=list(r.ranked_user_ids),
+        set_by=r.set_by,
+        set_at=_when(r.set_at, r, "set_at"),
     )
 
 
@@ -551,6 +608,45 @@ async def my_matches(user: Member, request: Request) -> MatchesOut:
     """My proposed, active and declined mentoring matches, newest first."""
     resp = await _stub(request).ListMyMatches(pb.ListMyMatchesRequest(actor=_actor(user)), **call_options(request))
     return MatchesOut(matches=[_match(m) for m in resp.matches])
+
+
+@router.get("/me/cohorts", response_model=MyCohortsOut, tags=["mentoring"], openapi_extra=MEMBER)
+async def my_cohorts(user: Member, request: Request) -> MyCohortsOut:
+    """The cohorts I am a mentee or mentor of, newest first, and whether I ranked the other side."""
+    resp = await _stub(request).ListMyCohorts(pb.ListMyCohortsRequest(actor=_actor(user)), **call_options(request))
+    return MyCohortsOut(
+        cohorts=[
+            MyCohortOut(
+                cohort_id=c.cohort_id,
+                cohort_name=_text(c.cohort_name),
+                program_name=_text(c.program_name),
+                side=c.side,
+                ranked=c.ranked,
+            )
+            for c in resp.cohorts
+        ]
+    )
+
+
+@router.get("/cohorts/{cohort_id}/my-ranking", response_model=RankingOut, tags=["mentoring"], openapi_extra=MEMBER)
+async def my_ranking(cohort_id: PathId, user: Member, request: Request) -> RankingOut:
+    """The people of my cohort's other side (mentors for a mentee, mentees for a mentor) and my
+    ranking of them. A cohort I am not in does not exist for me."""
+    resp = await _stub(request).GetMyRanking(
+        pb.GetMyRankingRequest(actor=_actor(user), cohort_id=cohort_id), **call_options(request)
+    )
+    return _ranking(resp)
+
+
+@router.put("/cohorts/{cohort_id}/my-ranking", response_model=RankingOut, tags=["mentoring"], openapi_extra=MEMBER)
+async def set_my_ranking(cohort_id: PathId, body: RankingIn, user: Member, request: Request) -> RankingOut:
+    """Rank the other side of my cohort, best first: a `stable` run never pairs me with someone I
+    left off, and follows my order. An empty list clears my ranking (I am then matched by fit)."""
+    resp = await _stub(request).SetMyRanking(
+        pb.SetMyRankingRequest(actor=_actor(user), cohort_id=cohort_id, ranked_user_ids=body.ranked_user_ids),
+        **call_options(request),
+    )
+    return _ranking(resp)
 
 
 @router.get("/matches/{match_id}", response_model=MatchOut, tags=["mentoring"], openapi_extra=MEMBER)

@@ -85,13 +85,14 @@ def program_message(p: Program) -> pb.Program:
 
 
 def cohort_message(c: CohortDoc) -> pb.Cohort:
-    def members(side: Iterable[Mapping[str, Any]]) -> list[pb.CohortMember]:
+    def members(side: Iterable[Mapping[str, Any]], rankings: Mapping[str, Any]) -> list[pb.CohortMember]:
         return [
             pb.CohortMember(
                 user_id=m["user_id"],
                 display_name=m["display_name"],
                 capacity=m["capacity"],
                 reporting_line=m.get("reporting_line", []),
+                ranking=(rankings.get(m["user_id"]) or {}).get("ranked", []),
             )
             for m in side
         ]
@@ -100,8 +101,8 @@ def cohort_message(c: CohortDoc) -> pb.Cohort:
         id=c.id,
         program_id=c.program_id,
         name=_localized(c.name),
-        mentees=members(c.mentees),
-        mentors=members(c.mentors),
+        mentees=members(c.mentees, c.mentee_rankings),
+        mentors=members(c.mentors, c.mentor_rankings),
         pins=[pb.Pair(mentee_id=a, mentor_id=b) for a, b in c.pins],
         bans=[pb.Pair(mentee_id=a, mentor_id=b) for a, b in c.bans],
         generation=c.generation,
@@ -190,6 +191,20 @@ def match_message(m: MatchDoc, programs: dict[str, Program] | None = None) -> pb
     )
 
 
+def ranking_message(r: cohorts.MemberRanking) -> pb.MyRanking:
+    entry = r.entry
+    return pb.MyRanking(
+        cohort_id=r.cohort.id,
+        cohort_name=_localized(r.cohort.name),
+        program_name=_localized(r.program.name),
+        side=r.side,
+        others=[pb.RankablePerson(user_id=m["user_id"], display_name=m["display_name"]) for m in r.others],
+        ranked_user_ids=entry.get("ranked", []),
+        set_by=entry.get("set_by", ""),
+        set_at=_ts(entry.get("set_at")),
+    )
+
+
 def offer_message(o: ConnectorOffer) -> pb.ConnectorOffer:
     names = cohorts.names_of([o.newcomer_id, o.connector_id])
     return pb.ConnectorOffer(
@@ -261,6 +276,28 @@ class CohortApi(pb_grpc.CohortServiceServicer):
         self, request: pb.GetConnectorOfferRequest, context: grpc.ServicerContext
     ) -> pb.ConnectorOffer:
         return offer_message(cohorts.get_connector_offer(request))
+
+    def GetMyRanking(self, request: pb.GetMyRankingRequest, context: grpc.ServicerContext) -> pb.MyRanking:
+        return ranking_message(cohorts.get_my_ranking(request))
+
+    def SetMyRanking(self, request: pb.SetMyRankingRequest, context: grpc.ServicerContext) -> pb.MyRanking:
+        return ranking_message(cohorts.set_my_ranking(self.store, request))
+
+    def ListMyCohorts(
+        self, request: pb.ListMyCohortsRequest, context: grpc.ServicerContext
+    ) -> pb.ListMyCohortsResponse:
+        return pb.ListMyCohortsResponse(
+            cohorts=[
+                pb.MyCohort(
+                    cohort_id=c.cohort_id,
+                    cohort_name=_localized(c.name),
+                    program_name=_localized(c.program.name),
+                    side=c.side,
+                    ranked=c.ranked,
+                )
+                for c in cohorts.list_my_cohorts(request)
+            ]
+        )
 
 
 def cohort_servicer(store: Store) -> Servicer:

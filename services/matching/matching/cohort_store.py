@@ -66,6 +66,11 @@ class Cohort(Document):
     mentors = ListField(DictField())
     pins = ListField(ListField(StringField()))  # [mentee id, mentor id]
     bans = ListField(ListField(StringField()))
+    # Each member's own ranking of the other side, for stable runs, by user id:
+    # {"ranked": [user ids, best first], "set_by": the member or a coordinator, "set_at": when}.
+    # Absent: they rank by fit.
+    mentee_rankings = DictField()
+    mentor_rankings = DictField()
     generation = IntField(default=0)
     created_by = StringField(required=True)
     created_at = DateTimeField(required=True)

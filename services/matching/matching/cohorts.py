@@ -1,11 +1,12 @@
 """Mentor and connector matching's use cases: the mentoring read model, programs, cohorts, cohort
-runs (asked for by the api, solved by a cohort worker), publishing, each party's review, and
-connector offers. The domain (fit, cohort, connector) decides; this module loads, saves and
-announces, one unit of work per change.
+runs (asked for by the api, solved by a cohort worker), the members' own rankings for stable
+runs, publishing, each party's review, and connector offers. The domain (fit, cohort, connector)
+decides; this module loads, saves and announces, one unit of work per change.
 
 Authorization lives here, beside the data it protects: program-level use cases need
 `coordinator:<program>` or `admin` among the actor's roles (the gateway passes the roles of the
-verified token); a match is seen and answered only by its two parties (and its coordinators).
+verified token); a match is seen and answered only by its two parties (and its coordinators);
+a ranking is read and set only by its cohort member (or entered by a coordinator with the cohort).
 """
 
 from __future__ import annotations
@@ -57,6 +58,15 @@ ANSWERS = ("accept", "decline")
 CONNECTOR_CAP_MAX = 12
 SPOKEN_LEVELS = frozenset({"B", "C", "E"})
 LIVE = ("proposed", "active")
+SIDES = ("mentee", "mentor")
+OTHER_SIDE = {"mentee": "mentor", "mentor": "mentee"}
+RANKING_MAX = 1_000
+# What a stable run's pair says when it came from the people's own rankings, with its parameters.
+RANKING_REASONS: Mapping[str, frozenset[str]] = {
+    "fit.ranked_by_both": frozenset({"mentee_rank", "mentor_rank"}),
+    "fit.ranked_by_mentee": frozenset({"rank"}),
+    "fit.ranked_by_mentor": frozenset({"rank"}),
+}
 _WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -296,6 +306,14 @@ def define_cohort(store: Store, request: pb.DefineCohortRequest) -> CohortDoc:
     bans = _pairs(errors, "bans", request.bans, mentee_ids, mentor_ids)
     errors.raise_if_any()
     _check_pins(errors, rules_from_dict(program.rules), pins, bans, mentees, mentors)
+    sides = {"mentee": _names(mentees), "mentor": _names(mentors)}
+    now = utcnow()
+    rankings: dict[str, dict[str, Any]] = {"mentee": {}, "mentor": {}}
+    for side, specs in (("mentee", request.mentees), ("mentor", request.mentors)):
+        for k, spec in enumerate(specs):
+            if spec.ranking and spec.user_id in sides[side]:
+                ranked = check_ranking(errors, f"{side}s[{k}].ranking", side, spec.ranking, sides)
+                rankings[side][spec.user_id] = _ranking_entry(ranked, request.actor.user_id, now)
     errors.raise_if_any()
     cohort = CohortDoc(
         id=uuid.uuid4().hex,
@@ -305,9 +323,11 @@ def define_cohort(store: Store, request: pb.DefineCohortRequest) -> CohortDoc:
         mentors=mentors,
         pins=[list(p) for p in pins],
         bans=[list(b) for b in bans],
+        mentee_rankings=rankings["mentee"],
+        mentor_rankings=rankings["mentor"],
         generation=0,
         created_by=request.actor.user_id,
-        created_at=utcnow(),
+        created_at=now,
     )
     return store.run(lambda uow: uow.insert(cohort))
 
@@ -451,6 +471,153 @@ def get_cohort(request: pb.GetCohortRequest) -> CohortDoc:
     return cohort
 
 
+# --- the members' own rankings ---------------------------------------------------------------------
+
+
+def _names(side: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    return {m["user_id"]: m["display_name"] for m in side}
+
+
+def _ranking_entry(ranked: Sequence[str], set_by: str, when: datetime) -> dict[str, Any]:
+    return {"ranked": list(ranked), "set_by": set_by, "set_at": when}
+
+
+def check_ranking(
+    errors: FieldCollector, where: str, side: str, ranked: Sequence[str], sides: Mapping[str, Mapping[str, str]]
+) -> list[str]:
+    """A member's ranking of the cohort's other side (`sides`: each side's user ids and names):
+    everyone in it a member of the other side, once, and at most RANKING_MAX of them."""
+    if len(ranked) > RANKING_MAX:
+        errors.add(where, "cohort.ranking_too_long", max=RANKING_MAX)
+        return []
+    others, own = sides[OTHER_SIDE[side]], sides[side]
+    seen: set[str] = set()
+    for k, user_id in enumerate(ranked):
+        at = f"{where}[{k}]"
+        if user_id in seen:
+            errors.add(at, "cohort.ranked_twice")
+        elif user_id in others:
+            pass
+        elif user_id in own:
+            errors.add(at, f"cohort.ranking_{OTHER_SIDE[side]}s_only", person=own[user_id])
+        elif not USER_ID.match(user_id):
+            errors.add(at, "field.not_an_id")
+        else:
+            errors.add(at, "cohort.unknown_person", person=user_id)
+        seen.add(user_id)
+    return list(ranked)
+
+
+@dataclass(frozen=True)
+class MemberRanking:
+    """A cohort member's ranking of the other side, as they see it."""
+
+    cohort: CohortDoc
+    program: Program
+    side: str  # mentee or mentor
+    user_id: str
+
+    @property
+    def others(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = getattr(self.cohort, f"{OTHER_SIDE[self.side]}s")
+        return found
+
+    @property
+    def entry(self) -> Mapping[str, Any]:
+        found: Mapping[str, Any] = getattr(self.cohort, f"{self.side}_rankings").get(self.user_id) or {}
+        return found
+
+
+def _side_of(cohort: CohortDoc, user_id: str) -> str:
+    for side in SIDES:
+        if any(m["user_id"] == user_id for m in getattr(cohort, f"{side}s")):
+            return side
+    return ""
+
+
+def get_my_ranking(request: pb.GetMyRankingRequest) -> MemberRanking:
+    """Only a member of the cohort sees it: to anyone else it does not exist."""
+    me = request.actor.user_id
+    cohort = CohortDoc.objects(id=request.cohort_id).first()
+    side = _side_of(cohort, me) if cohort is not None else ""
+    if cohort is None or not side:
+        raise NotFound("cohort.not_yours")
+    return MemberRanking(cohort, Program.objects(id=cohort.program_id).get(), side, me)
+
+
+def set_my_ranking(store: Store, request: pb.SetMyRankingRequest) -> MemberRanking:
+    mine = get_my_ranking(pb.GetMyRankingRequest(actor=request.actor, cohort_id=request.cohort_id))
+    errors = FieldCollector()
+    sides = {"mentee": _names(mine.cohort.mentees), "mentor": _names(mine.cohort.mentors)}
+    ranked = check_ranking(errors, "ranked_user_ids", mine.side, request.ranked_user_ids, sides)
+    errors.raise_if_any()
+    # The member's id is a key of the document: it passed USER_ID when the cohort was defined.
+    key = f"{mine.side}_rankings.{mine.user_id}"
+    update = {"$set": {key: _ranking_entry(ranked, mine.user_id, utcnow())}} if ranked else {"$unset": {key: ""}}
+    store.run(lambda uow: uow.update_one(CohortDoc, {"_id": mine.cohort.id}, update))
+    return get_my_ranking(pb.GetMyRankingRequest(actor=request.actor, cohort_id=request.cohort_id))
+
+
+@dataclass(frozen=True)
+class MyCohort:
+    cohort_id: str
+    name: Mapping[str, str]
+    program: Program
+    side: str
+    ranked: bool
+
+
+def list_my_cohorts(request: pb.ListMyCohortsRequest) -> list[MyCohort]:
+    """The cohorts the actor belongs to, newest first, without loading everyone else in them."""
+    me = request.actor.user_id
+    if not USER_ID.match(me):
+        return []
+    found = []
+    for side in SIDES:
+        projection = {"name": 1, "program_id": 1, "created_at": 1, f"{side}_rankings.{me}": 1}
+        for raw in CohortDoc._get_collection().find({f"{side}s.user_id": me}, projection):
+            found.append((raw, side, bool((raw.get(f"{side}_rankings") or {}).get(me))))
+    programs = {p.id: p for p in Program.objects(id__in=list({raw["program_id"] for raw, _, _ in found}))}
+    found.sort(key=lambda x: (x[0]["created_at"], x[0]["_id"]), reverse=True)
+    return [
+        MyCohort(raw["_id"], raw["name"], programs[raw["program_id"]], side, ranked)
+        for raw, side, ranked in found
+        if raw["program_id"] in programs
+    ]
+
+
+def stored_rankings(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Rankings as a CohortRequest takes them: only those who gave one."""
+    return {user_id: list(e["ranked"]) for user_id, e in entries.items() if e.get("ranked")}
+
+
+def ranking_reason(request: CohortRequest, mentee_id: str, mentor_id: str) -> Reason | None:
+    """Whether the pair came from the people's own rankings, and at what rank (1 is best)."""
+
+    def rank(ranking: Sequence[str] | None, who: str) -> int:
+        return list(ranking).index(who) + 1 if ranking and who in ranking else 0
+
+    by_mentee = rank(request.mentee_rankings.get(mentee_id), mentor_id)
+    by_mentor = rank(request.mentor_rankings.get(mentor_id), mentee_id)
+    if by_mentee and by_mentor:
+        return Reason("fit.ranked_by_both", {"mentee_rank": by_mentee, "mentor_rank": by_mentor})
+    if by_mentee:
+        return Reason("fit.ranked_by_mentee", {"rank": by_mentee})
+    if by_mentor:
+        return Reason("fit.ranked_by_mentor", {"rank": by_mentor})
+    return None
+
+
+def with_ranking_reasons(result: CohortResult, request: CohortRequest) -> CohortResult:
+    """Each pair a stable run made from the people's own rankings says so first (pins aside: the
+    coordinator chose those)."""
+    matches = []
+    for m in result.matches:
+        reason = None if m.pinned else ranking_reason(request, m.mentee_id, m.mentor_id)
+        matches.append(replace(m, reasons=(reason, *m.reasons)) if reason else m)
+    return replace(result, matches=tuple(matches))
+
+
 # --- runs ---------------------------------------------------------------------------------------
 
 
@@ -524,24 +691,35 @@ def execute_run(store: Store, event: Envelope[events_pb2.CohortRunRequested]) ->
     cohort = CohortDoc.objects(id=run.cohort_id).get()
     program = Program.objects(id=run.program_id).get()
     members = {m["user_id"]: m for m in [*cohort.mentees, *cohort.mentors]}
-    people = participants(members, _past_partners(list(members), cohort.id))
-    request = CohortRequest(
+    request = cohort_request(cohort, program, run, participants(members, _past_partners(list(members), cohort.id)))
+    _stage(run_id, "solving")
+    try:
+        result = with_ranking_reasons(run_cohort(request), request)
+    except InvalidInput as invalid:
+        _finish(store, run, "failed", errors=invalid.errors, seconds=time.perf_counter() - started)
+        return
+    _stage(run_id, "saving")
+    _finish(store, run, "done", result=result, seconds=time.perf_counter() - started)
+
+
+def cohort_request(
+    cohort: CohortDoc, program: Program, run: CohortRun, people: Mapping[str, Participant]
+) -> CohortRequest:
+    """What the domain solves for a run: the cohort as it is, the run's pins and bans, and, for a
+    stable run, the members' own rankings (the other methods maximize fit and take none)."""
+    method = Method(run.method)
+    stable = method is Method.STABLE
+    return CohortRequest(
         rules=rules_from_dict(program.rules),
         mentees=[people[m["user_id"]] for m in cohort.mentees],
         mentors=[people[m["user_id"]] for m in cohort.mentors],
         capacities={m["user_id"]: m["capacity"] for m in cohort.mentors},
         pins=[(a, b) for a, b in run.pins],
         bans=[(a, b) for a, b in run.bans],
-        method=Method(run.method),
+        method=method,
+        mentee_rankings=stored_rankings(cohort.mentee_rankings) if stable else {},
+        mentor_rankings=stored_rankings(cohort.mentor_rankings) if stable else {},
     )
-    _stage(run_id, "solving")
-    try:
-        result = run_cohort(request)
-    except InvalidInput as invalid:
-        _finish(store, run, "failed", errors=invalid.errors, seconds=time.perf_counter() - started)
-        return
-    _stage(run_id, "saving")
-    _finish(store, run, "done", result=result, seconds=time.perf_counter() - started)
 
 
 def _stage(run_id: str, stage: str) -> None:

@@ -299,6 +299,115 @@ def test_a_decline_reopens_the_slot_and_a_rerun_fills_it_keeping_the_accepted_pa
     accepted.close()
 
 
+# --- rankings by the members themselves ------------------------------------------------------------
+
+
+def test_a_stable_run_follows_the_members_own_rankings_over_fit(
+    stack: TestStack, cohorts: pb_grpc.CohortServiceStub
+) -> None:
+    # Fit pairs each mentee with the mentor of their own occupation; the rankings say otherwise.
+    lea = person(stack, uid("mentee"), role="mentee", level=2, noc="21231")
+    sam = person(stack, uid("mentee"), role="mentee", level=2, noc="41401")
+    ann = person(stack, uid("mentor"), role="mentor", level=4, noc="21231")
+    rene = person(stack, uid("mentor"), role="mentor", level=4, noc="41401")
+    outsider = person(stack, uid("mentor"), role="mentor", level=4)
+    known(stack, lea, sam, ann, rene, outsider)
+    program_id = program(cohorts)
+
+    # A coordinator enters a paper ranking with the cohort, checked like anyone's.
+    with pytest.raises(grpc.RpcError) as refused:
+        cohorts.DefineCohort(
+            pb.DefineCohortRequest(
+                actor=ADMIN,
+                program_id=program_id,
+                name=common_pb2.LocalizedText(en="C", fr="C"),
+                mentees=[pb.CohortMemberSpec(user_id=lea), pb.CohortMemberSpec(user_id=sam)],
+                mentors=[pb.CohortMemberSpec(user_id=ann, ranking=[rene, sam, sam])],
+            )
+        )
+    violations = {
+        (v.field, v.reason) for v in status_detail(refused.value, error_details_pb2.BadRequest).field_violations
+    }
+    assert violations == {
+        ("mentors[0].ranking[0]", "cohort.unknown_person"),
+        ("mentors[0].ranking[2]", "cohort.ranked_twice"),
+    }
+    defined = cohorts.DefineCohort(
+        pb.DefineCohortRequest(
+            actor=ADMIN,
+            program_id=program_id,
+            name=common_pb2.LocalizedText(en="Spring cohort", fr="Cohorte du printemps"),
+            mentees=[pb.CohortMemberSpec(user_id=lea), pb.CohortMemberSpec(user_id=sam)],
+            mentors=[
+                pb.CohortMemberSpec(user_id=ann, capacity=1, ranking=[sam, lea]),
+                pb.CohortMemberSpec(user_id=rene, capacity=1),
+            ],
+        )
+    )
+    assert [list(m.ranking) for m in defined.mentors] == [[sam, lea], []]
+
+    # Léa sees the mentors and ranks them; a bad ranking is refused field by field, in French.
+    mine = cohorts.GetMyRanking(pb.GetMyRankingRequest(actor=as_party(lea), cohort_id=defined.id))
+    assert (mine.side, [p.user_id for p in mine.others], list(mine.ranked_user_ids)) == ("mentee", [ann, rene], [])
+    with pytest.raises(grpc.RpcError) as refused:
+        bad = [sam, outsider, ann, ann]
+        cohorts.SetMyRanking(
+            pb.SetMyRankingRequest(actor=as_party(lea), cohort_id=defined.id, ranked_user_ids=bad),
+            metadata=(("accept-language", "fr"),),
+        )
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    violations_fr = {
+        v.field: (v.reason, v.localized_message.message)
+        for v in status_detail(refused.value, error_details_pb2.BadRequest).field_violations
+    }
+    assert violations_fr == {
+        "ranked_user_ids[0]": (
+            "cohort.ranking_mentors_only",
+            f"Person {sam} fait partie des mentorés : un mentoré ne classe que des mentors.",
+        ),
+        "ranked_user_ids[1]": ("cohort.unknown_person", f"{outsider} ne fait pas partie de cette cohorte."),
+        "ranked_user_ids[3]": ("cohort.ranked_twice", "Classez chaque personne une seule fois."),
+    }
+    mine = cohorts.SetMyRanking(
+        pb.SetMyRankingRequest(actor=as_party(lea), cohort_id=defined.id, ranked_user_ids=[rene, ann])
+    )
+    assert (list(mine.ranked_user_ids), mine.set_by) == ([rene, ann], lea) and mine.HasField("set_at")
+    cohorts.SetMyRanking(pb.SetMyRankingRequest(actor=as_party(rene), cohort_id=defined.id, ranked_user_ids=[lea]))
+    (listed,) = cohorts.ListMyCohorts(pb.ListMyCohortsRequest(actor=as_party(rene))).cohorts
+    assert (listed.cohort_id, listed.side, listed.ranked, listed.program_name.en) == (
+        defined.id,
+        "mentor",
+        True,
+        "Mentoring 2026",
+    )
+
+    # Someone outside the cohort, even a coordinator, finds no ranking to read or set.
+    for actor in (as_party(outsider), ADMIN):
+        with pytest.raises(grpc.RpcError) as hidden:
+            cohorts.GetMyRanking(pb.GetMyRankingRequest(actor=actor, cohort_id=defined.id))
+        assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as hidden:
+        cohorts.SetMyRanking(pb.SetMyRankingRequest(actor=as_party(outsider), cohort_id=defined.id))
+    assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
+    assert not cohorts.ListMyCohorts(pb.ListMyCohortsRequest(actor=as_party(outsider))).cohorts
+
+    # Optimal follows fit; stable follows the rankings and says whose choice each pair was.
+    assert pairs(run(cohorts, defined.id, "optimal")) == {(lea, ann), (sam, rene)}
+    stable = run(cohorts, defined.id, "stable")
+    assert stable.state == "done", stable.errors
+    assert pairs(stable) == {(lea, rene), (sam, ann)}
+    first = {p.mentee_id: p.reasons[0] for p in stable.pairs}
+    assert (first[lea].code, first[sam].code) == ("fit.ranked_by_both", "fit.ranked_by_mentor")
+    assert first[lea].text.en == "chosen by both: the mentee’s choice no. 1, the mentor’s no. 1"
+    assert first[sam].text.fr == "choix no 1 du mentor"
+
+    # Léa clears her ranking: she ranks by fit again, and René alone chose her.
+    cleared = cohorts.SetMyRanking(pb.SetMyRankingRequest(actor=as_party(lea), cohort_id=defined.id))
+    assert (list(cleared.ranked_user_ids), cleared.set_by) == ([], "")
+    again = run(cohorts, defined.id, "stable")
+    assert [r.code for p in again.pairs for r in p.reasons if r.code == "fit.ranked_by_both"] == []
+
+
 # --- refusals -----------------------------------------------------------------------------------
 
 
