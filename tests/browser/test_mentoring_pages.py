@@ -2,7 +2,9 @@
 browser without scripts would use them, against a real stack (gateway and web). A coordinator
 (with TOTP) runs and publishes a cohort through the gateway; the mentee and the mentor each see
 why they were matched in their page's language and answer once (a second, different answer is
-refused with the gateway's reason); someone else gets a not-found page. A connector reads the
+refused with the gateway's reason); someone else gets a not-found page. A cohort's mentee finds
+the cohort from her matches and ranks its mentors (numbers given twice or nobody ranked are
+refused beside the fields), in English and in French, then clears it. A connector reads the
 newcomer's résumé and declines, the next connector accepts. A member sees the opportunities
 recommended to them with the reasons, or what to do when there are none."""
 
@@ -21,7 +23,8 @@ from tandem_dev.samples import opportunity_body
 from tandem_dev.testing import Member, StackFactory, TestStack, eventually
 from tandem_kit.config import SERVICES
 from tests.browser.kit import WebClient as Browser
-from tests.e2e.test_cohort_matching import levels, mentoring_profile, wait_run
+from tests.browser.kit import field_error
+from tests.e2e.test_cohort_matching import levels, mentoring_profile, named_cohort, wait_run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("mentoring-pages")]
 
@@ -72,20 +75,7 @@ def explained(web: Browser, path: str, lang: str, reasons: list[dict[str, Any]])
 def published_match(client: httpx.Client, coordinator: dict[str, str], mentee: Member, mentor: Member) -> str:
     """A cohort of these two, run and published: the id of their proposed match."""
 
-    def cohort() -> dict[str, Any] | None:
-        # Refused until matching's read model has both profiles with their opt-ins.
-        r = client.post(
-            f"/v1/programs/{PROGRAM}/cohorts",
-            headers=coordinator,
-            json={
-                "name": {"en": "Winter", "fr": "Hiver"},
-                "mentees": [{"user_id": mentee.user_id}],
-                "mentors": [{"user_id": mentor.user_id}],
-            },
-        )
-        return r.json() if r.status_code == 201 else None
-
-    defined = eventually(cohort, what="a cohort of the two")
+    defined = named_cohort(client, coordinator, PROGRAM, [{"user_id": mentee.user_id}], [{"user_id": mentor.user_id}])
     r = client.post(f"/v1/cohorts/{defined['id']}/runs", headers=coordinator, json={"method": "optimal"})
     assert r.status_code == 202, r.text
     result = wait_run(coordinator, client, r.json()["id"])
@@ -175,6 +165,69 @@ def test_a_match_shows_why_and_takes_one_answer_from_each_side(
     r = olga_web.get("/en/matches")
     assert 'notice-title="No match has been proposed to you yet"' in r.text and 'href="/en/profile/edit"' in r.text
     assert 'notice-title="Aucun jumelage ne vous a encore été proposé"' in olga_web.get("/fr/matches").text
+
+
+def test_a_cohort_member_ranks_the_other_side_in_either_language(
+    stack: TestStack, client: httpx.Client, coordinator: dict[str, str]
+) -> None:
+    rita = Member.sign_up(stack, client, "rita.rank@statcan.gc.ca", "Rita Rank", "en", "statcan")
+    remi = Member.sign_up(stack, client, "remi.rang@statcan.gc.ca", "Rémi Rang", "fr", "statcan")
+    rosa = Member.sign_up(stack, client, "rosa.rank@tbs-sct.gc.ca", "Rosa Rank", "en", "tbs-sct")
+    outsider = Member.sign_up(stack, client, "otto.rank@tbs-sct.gc.ca", "Otto Rank", "en", "tbs-sct")
+    mentoring_profile(rita, "mentee", english="E", french="C", classification="EC-02")
+    for mentor in (remi, rosa):
+        mentoring_profile(mentor, "mentor", english="C", french="E", classification="EC-05")
+
+    mentors = [{"user_id": remi.user_id}, {"user_id": rosa.user_id}]
+    cohort_id = named_cohort(client, coordinator, PROGRAM, [{"user_id": rita.user_id}], mentors)["id"]
+    form = f"/en/cohorts/{cohort_id}/ranking"
+    remi_field, rosa_field = f"rank-{remi.user_id}", f"rank-{rosa.user_id}"
+
+    # Rita finds her cohort from her matches, before any match is proposed.
+    web = Browser(stack)
+    web.sign_in(rita.email, "en")
+    r = web.get("/en/matches")
+    assert f'href="{form}"' in r.text and "Rank the mentors of Spring" in shown(r)
+    assert "Not ranked yet: you are matched by fit." in shown(r)
+    r = web.get(form)
+    page = shown(r)
+    assert r.status_code == 200 and "You have not ranked anyone yet" in page
+    assert f'name="{remi_field}" label="Rémi Rang"' in r.text and f'name="{rosa_field}" label="Rosa Rank"' in r.text
+
+    # The same number twice, or nobody ranked, is refused, in the page's language.
+    for lang, taken, nobody in (
+        ("en", "Give each number to one person only.", "Rank at least one person, or clear your ranking"),
+        ("fr", "Donnez chaque numéro à une seule personne.", "Classez au moins une personne, ou effacez"),
+    ):
+        r = web.post(f"/{lang}/cohorts/{cohort_id}/ranking", {remi_field: "1", rosa_field: "1", "action": "save"})
+        assert r.status_code == 422 and f'<html lang="{lang}">' in r.text
+        assert field_error(r.text, remi_field) == taken and field_error(r.text, rosa_field) == taken
+        r = web.post(f"/{lang}/cohorts/{cohort_id}/ranking", {remi_field: "", rosa_field: "", "action": "save"})
+        assert r.status_code == 422 and nobody in shown(r)
+    assert rita.get(f"/v1/cohorts/{cohort_id}/my-ranking").json()["ranked_user_ids"] == []
+
+    # Rosa first, Rémi not acceptable: saved, and shown again as ranked.
+    r = web.post(form, {remi_field: "", rosa_field: "1", "action": "save"})
+    page = shown(r)
+    assert r.status_code == 200 and "Your ranking is saved. The cohort’s next stable matching run follows it." in page
+    assert "You saved this ranking on" in page
+    assert rita.get(f"/v1/cohorts/{cohort_id}/my-ranking").json()["ranked_user_ids"] == [rosa.user_id]
+    r = web.get(f"/fr/cohorts/{cohort_id}/ranking")
+    page = shown(r)
+    assert "Classer les mentors de la cohorte Printemps" in page and "Vous avez enregistré ce classement le" in page
+    assert "Inacceptable pour moi" in page
+
+    # Cleared in French: matched by fit again.
+    r = web.post(f"/fr/cohorts/{cohort_id}/ranking", {"action": "clear"})
+    assert r.status_code == 200 and "Votre classement est effacé." in shown(r)
+    assert rita.get(f"/v1/cohorts/{cohort_id}/my-ranking").json()["ranked_user_ids"] == []
+
+    # Someone outside the cohort: not found.
+    other = Browser(stack)
+    other.sign_in(outsider.email, "en")
+    r = other.get(form)
+    assert r.status_code == 404 and "There is no such cohort for you." in shown(r)
+    assert "Rank the" not in shown(other.get("/en/matches"))
 
 
 def test_a_connector_reads_the_resume_and_a_decline_passes_the_newcomer_on(

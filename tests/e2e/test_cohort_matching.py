@@ -3,7 +3,9 @@ that wants francophones with French-speaking mentors and a cohort drawn from peo
 opt-ins, runs it (a job taken by the cohort worker), reads the result with its reasons, and
 publishes it; both parties get the notice in their language, in the inbox and by email; one
 pair accepts and becomes active (both are told), the other declines (only the other party is
-told), and a new run fills the open slot; a connector offered a newcomer is told too."""
+told), and a new run fills the open slot; a connector offered a newcomer is told too. Members
+rank the other side of their cohort themselves, a bad ranking is refused in their language, and
+a stable run follows the rankings rather than fit."""
 
 from __future__ import annotations
 
@@ -38,7 +40,14 @@ def levels(level: str) -> dict[str, str]:
 
 
 def mentoring_profile(
-    member: Member, role: str, *, english: str, french: str, classification: str, max_mentees: int = 0
+    member: Member,
+    role: str,
+    *,
+    english: str,
+    french: str,
+    classification: str,
+    max_mentees: int = 0,
+    occupation: str = "21211",
 ) -> None:
     r = member.put(
         "/v1/me/profile",
@@ -46,7 +55,7 @@ def mentoring_profile(
             "classification": classification,
             "location": {"city": "Ottawa", "province": "ON"},
             "official_languages": {"english": levels(english), "french": levels(french)},
-            "occupation_code": "21211",
+            "occupation_code": occupation,
             "interests": ["leadership", "data literacy"],
             "opt_ins": {"mentoring": [role]},
             "mentoring": {"max_mentees": max_mentees},
@@ -63,6 +72,28 @@ def wait_run(coordinator: dict[str, str], client: httpx.Client, run_id: str) -> 
 
     result: dict[str, Any] = eventually(finished, timeout=60, what=f"run {run_id}")
     return result
+
+
+def named_cohort(
+    client: httpx.Client,
+    coordinator: dict[str, str],
+    program: str,
+    mentees: list[dict[str, Any]],
+    mentors: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A cohort of these members (each `{"user_id": ...}` and whatever else a member takes),
+    defined once matching's read model knows their profiles and opt-ins."""
+
+    def defined() -> dict[str, Any] | None:
+        r = client.post(
+            f"/v1/programs/{program}/cohorts",
+            headers=coordinator,
+            json={"name": {"en": "Spring", "fr": "Printemps"}, "mentees": mentees, "mentors": mentors},
+        )
+        return r.json() if r.status_code == 201 else None
+
+    found: dict[str, Any] = eventually(defined, what=f"a cohort of {len(mentees)} mentees and {len(mentors)} mentors")
+    return found
 
 
 def test_a_coordinator_matches_a_cohort_and_both_parties_review_their_match(
@@ -211,3 +242,81 @@ def test_a_coordinator_matches_a_cohort_and_both_parties_review_their_match(
     notice = rene.notice("connector_offered")
     assert notice["subject"] == "Une personne nouvellement arrivée vous est proposée : Sam Patel"
     assert notice["link"].endswith(f"/fr/connector-offers/{r.json()['id']}")
+
+
+def test_members_rank_each_other_and_a_stable_run_follows_their_rankings_over_fit(
+    stack: TestStack, client: httpx.Client
+) -> None:
+    program = "classement-2026"
+    cory = join(client, stack.stack.mail_dir, "cory.ranks@tbs-sct.gc.ca", "Cory Ranks")
+    operator_grant(stack.stack, cory.email, "coordinator", program)
+    coordinator = {"Authorization": f"Bearer {enroll_totp(client, cory).access_token}", "Accept-Language": "en"}
+    r = client.put(f"/v1/programs/{program}", headers=coordinator, json={"name": {"en": "Ranks", "fr": "Rangs"}})
+    assert r.status_code == 200, r.text
+
+    # Fit pairs each mentee with the mentor of their own occupation.
+    mia = Member.sign_up(stack, client, "mia.rank@statcan.gc.ca", "Mia Rank", "en", "statcan")
+    noe = Member.sign_up(stack, client, "noe.rang@statcan.gc.ca", "Noé Rang", "fr", "statcan")
+    ada = Member.sign_up(stack, client, "ada.rank@tbs-sct.gc.ca", "Ada Rank", "en", "tbs-sct")
+    luc = Member.sign_up(stack, client, "luc.rang@tbs-sct.gc.ca", "Luc Rang", "fr", "tbs-sct")
+    olga = Member.sign_up(stack, client, "olga.rank@tbs-sct.gc.ca", "Olga Rank", "en", "tbs-sct")
+    for member, role, occupation, classification in (
+        (mia, "mentee", "21211", "EC-02"),
+        (noe, "mentee", "41401", "EC-02"),
+        (ada, "mentor", "21211", "EC-04"),
+        (luc, "mentor", "41401", "EC-04"),
+    ):
+        mentoring_profile(member, role, english="E", french="C", classification=classification, occupation=occupation)
+
+    # Ada's ranking, collected on paper.
+    defined = named_cohort(
+        client,
+        coordinator,
+        program,
+        [{"user_id": mia.user_id}, {"user_id": noe.user_id}],
+        [{"user_id": ada.user_id, "capacity": 1, "ranking": [noe.user_id]}, {"user_id": luc.user_id, "capacity": 1}],
+    )
+    ranking = f"/v1/cohorts/{defined['id']}/my-ranking"
+
+    # Mia sees the mentors she may rank; someone outside the cohort finds nothing.
+    r = mia.get(ranking)
+    assert r.status_code == 200, r.text
+    assert r.json()["side"] == "mentee" and r.json()["ranked_user_ids"] == []
+    assert [p["display_name"] for p in r.json()["others"]] == ["Ada Rank", "Luc Rang"]
+    r = olga.get(ranking)
+    assert (r.status_code, r.headers["content-type"]) == (404, "application/problem+json")
+    assert [c["cohort_id"] for c in luc.get("/v1/me/cohorts").json()["cohorts"]] == [defined["id"]]
+
+    # A bad ranking is refused field by field, in the caller's language.
+    bad = {"ranked_user_ids": [noe.user_id, luc.user_id, luc.user_id]}
+    for lang, wrong_side, twice in (
+        ("en", "Noé Rang is a mentee: a mentee ranks mentors only.", "Rank each person only once."),
+        (
+            "fr",
+            "Noé Rang fait partie des mentorés : un mentoré ne classe que des mentors.",
+            "Classez chaque personne une seule fois.",
+        ),
+    ):
+        r = client.put(ranking, headers={**mia.headers, "Accept-Language": lang}, json=bad)
+        assert (r.status_code, r.headers["content-type"]) == (422, "application/problem+json"), r.text
+        errors = {e["field"]: e["message"] for e in r.json()["errors"]}
+        assert errors == {"ranked_user_ids[0]": wrong_side, "ranked_user_ids[2]": twice}
+    assert mia.get(ranking).json()["ranked_user_ids"] == []
+
+    # Mia and Luc choose each other; Ada chose Noé on paper.
+    r = mia.put(ranking, {"ranked_user_ids": [luc.user_id, ada.user_id]})
+    assert r.status_code == 200 and r.json()["set_by"] == mia.user_id, r.text
+    assert luc.put(ranking, {"ranked_user_ids": [mia.user_id]}).status_code == 200
+    assert ada.get(ranking).json()["ranked_user_ids"] == [noe.user_id]
+
+    r = client.post(f"/v1/cohorts/{defined['id']}/runs", headers=coordinator, json={"method": "stable"})
+    assert r.status_code == 202, r.text
+    result = wait_run(coordinator, client, r.json()["id"])
+    assert result["state"] == "done", result
+    pairs = {p["mentee_id"]: p for p in result["pairs"]}
+    assert {k: p["mentor_id"] for k, p in pairs.items()} == {mia.user_id: luc.user_id, noe.user_id: ada.user_id}
+    assert pairs[mia.user_id]["reasons"][0]["text"] == {
+        "en": "chosen by both: the mentee’s choice no. 1, the mentor’s no. 1",
+        "fr": "choisis l’un par l’autre : choix no 1 du mentoré, no 1 du mentor",
+    }
+    assert pairs[noe.user_id]["reasons"][0]["code"] == "fit.ranked_by_mentor"

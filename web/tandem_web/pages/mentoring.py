@@ -1,6 +1,8 @@
-"""Mentoring: my matches (those waiting for an answer first), one match with why we were matched
-and both answers, and a connector introduction, where the connector reads the newcomer's résumé
-before accepting or declining (a decline passes the newcomer to the next connector who fits).
+"""Mentoring: my matches (those waiting for an answer first) and the cohorts I am in, one match
+with why we were matched and both answers, my ranking of a cohort's other side (a mentee ranks
+the mentors, a mentor the mentees: a stable run follows it), and a connector introduction, where
+the connector reads the newcomer's résumé before accepting or declining (a decline passes the
+newcomer to the next connector who fits).
 
 Emails link to `/{lang}/matches/{match_id}`; the gateway answers "not found" for a match or an
 introduction that is not the caller's, and the error page says so in the page's language.
@@ -16,9 +18,9 @@ from fastapi.responses import HTMLResponse, Response
 from tandem_web.gateway import GatewayError
 from tandem_web.i18n import N_
 from tandem_web.pages import vocabulary as v
-from tandem_web.pages.common import PageDep, PathId, new_router
+from tandem_web.pages.common import PageDep, PathId, new_router, text
 from tandem_web.pages.profile import VOCABULARIES
-from tandem_web.web import Page
+from tandem_web.web import FormErrors, Page
 
 router = new_router()
 
@@ -40,6 +42,11 @@ OFFER_ANSWERED = {
     "decline": N_("You declined the introduction. The newcomer is offered to the next connector who fits."),
 }
 Answer = Literal["accept", "decline"]
+RANKING_SAVED = N_("Your ranking is saved. The cohort’s next stable matching run follows it.")
+RANKING_CLEARED = N_("Your ranking is cleared. You will be matched with whoever fits you best.")
+NOT_ACCEPTABLE = N_("Not acceptable to me")
+RANK_TAKEN = N_("Give each number to one person only.")
+RANK_SOMEONE = N_("Rank at least one person, or clear your ranking to be matched by fit.")
 
 
 def in_language(page: Page, reasons: list[dict[str, Any]]) -> list[str]:
@@ -97,6 +104,7 @@ def _states(page: Page) -> dict[str, Any]:
 async def my_matches(page: PageDep) -> Response:
     page.require_sign_in()
     found = await page.call("GET", "/v1/me/matches")
+    cohorts = (await page.call("GET", "/v1/me/cohorts"))["cohorts"]
     matches = [as_seen(page, m) for m in found["matches"]]
     # Newest first within a group (the gateway's order); those waiting for my answer before the rest.
     groups = []
@@ -104,7 +112,7 @@ async def my_matches(page: PageDep) -> Response:
         in_state = sorted((m for m in matches if m["state"] == state), key=lambda m: not m["awaiting_me"])
         if in_state:
             groups.append((page._(heading), in_state))
-    return page.render("mentoring/matches.html", groups=groups, **_states(page))
+    return page.render("mentoring/matches.html", groups=groups, cohorts=cohorts, **_states(page))
 
 
 async def _match_page(page: Page, match_id: str, *, status: int = 200, problem: str = "") -> HTMLResponse:
@@ -128,6 +136,74 @@ async def answer_match(page: PageDep, match_id: PathId, answer: Answer) -> Respo
         then=f"/matches/{match_id}",
         done=MATCH_ANSWERED[answer],
     )
+
+
+# --- my ranking of a cohort's other side -----------------------------------------------------------
+
+
+def rank_field(user_id: str) -> str:
+    return f"rank-{user_id}"
+
+
+async def _ranking_page(
+    page: Page,
+    cohort_id: str,
+    *,
+    status: int = 200,
+    errors: FormErrors | None = None,
+    values: dict[str, str] | None = None,
+) -> HTMLResponse:
+    ranking = await page.call("GET", f"/v1/cohorts/{cohort_id}/my-ranking")
+    if values is None:
+        values = {rank_field(u): str(k) for k, u in enumerate(ranking["ranked_user_ids"], start=1)}
+    choices = [("", page._(NOT_ACCEPTABLE))] + [(str(k), str(k)) for k in range(1, len(ranking["others"]) + 1)]
+    return page.render(
+        "mentoring/ranking.html",
+        status=status,
+        ranking=ranking,
+        cohort=ranking["cohort_name"][page.lang],
+        program=ranking["program_name"][page.lang],
+        set_by_me=ranking["set_by"] == page.session.user_id,
+        choices=choices,
+        rank_field=rank_field,
+        values=values,
+        errors=errors,
+    )
+
+
+@router.get("/cohorts/{cohort_id}/ranking", response_class=HTMLResponse)
+async def ranking_page(page: PageDep, cohort_id: PathId) -> Response:
+    page.require_sign_in()
+    return await _ranking_page(page, cohort_id)
+
+
+@router.post("/cohorts/{cohort_id}/ranking", response_class=HTMLResponse)
+async def save_ranking(page: PageDep, cohort_id: PathId) -> Response:
+    """Each person of the other side gets a number (1 is my first choice) or none (not
+    acceptable); the gateway takes them in that order. Clearing goes back to ranking by fit."""
+    page.require_sign_in()
+    form = await page.form()
+    path = f"/v1/cohorts/{cohort_id}/my-ranking"
+    if text(form, "action") == "clear":
+        await page.call("PUT", path, json={"ranked_user_ids": []})
+        return page.redirect(f"/cohorts/{cohort_id}/ranking", flash=RANKING_CLEARED)
+    others = [p["user_id"] for p in (await page.call("GET", path))["others"]]
+    values = {rank_field(u): text(form, rank_field(u), 10) for u in others}
+    ranks = {u: int(values[rank_field(u)]) for u in others if values[rank_field(u)].isdigit()}
+    errors = FormErrors()
+    for u, rank in ranks.items():
+        if list(ranks.values()).count(rank) > 1:
+            errors.add(rank_field(u), page._(RANK_TAKEN))
+    if not ranks:
+        errors.general = page._(RANK_SOMEONE)
+    ranked = sorted(ranks, key=lambda u: (ranks[u], others.index(u)))
+    if not errors:
+        e = await page.attempt("PUT", path, json={"ranked_user_ids": ranked})
+        if e is None:
+            return page.redirect(f"/cohorts/{cohort_id}/ranking", flash=RANKING_SAVED)
+        rename = {f"ranked_user_ids[{k}]": rank_field(u) for k, u in enumerate(ranked)}
+        errors = FormErrors(e, rename=rename)
+    return await _ranking_page(page, cohort_id, status=422, errors=errors, values=values)
 
 
 # --- connector introductions ----------------------------------------------------------------------
