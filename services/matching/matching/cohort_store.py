@@ -57,7 +57,8 @@ class Program(Document):
 
 
 class Cohort(Document):
-    meta = {"collection": "cohorts", "indexes": ["program_id"]}
+    # A member finds their cohorts (ListMyCohorts) by a multikey index on each side.
+    meta = {"collection": "cohorts", "indexes": ["program_id", "mentees.user_id", "mentors.user_id"]}
     id = StringField(primary_key=True)
     program_id = StringField(required=True)
     name = DictField(required=True)
