@@ -398,6 +398,26 @@ def timed_calls(stub: pb_grpc.MatchingServiceStub, ids: Sequence[str]) -> list[f
     return times
 
 
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def pin(pid: int, cpu: int) -> None:
+    """Keep every thread of a process on one core."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        os.sched_setaffinity(int(tid), {cpu})
+
+
+def busy_throughput(addresses: Sequence[str], pids: Sequence[int], ids: Sequence[str]) -> str:
+    """Requests per second, and how many cores the api processes kept busy meanwhile."""
+    before, started = sum(cpu_seconds(p) for p in pids), time.perf_counter()
+    rate = throughput(addresses, ids, 15, 4)
+    cores = (sum(cpu_seconds(p) for p in pids) - before) / (time.perf_counter() - started)
+    return f"{rate:7.1f} requests/s, the api busy on {cores:.2f} cores"
+
+
 def throughput(addresses: Sequence[str], ids: Sequence[str], seconds: float, threads: int) -> float:
     """Requests per second from `threads` client threads, spread over the api processes."""
     done = [0] * threads
@@ -542,8 +562,13 @@ def through_grpc(
             stub = pb_grpc.MatchingServiceStub(ch)
             timed_calls(stub, ids[:10])
             print(f"    top-{TOP} through gRPC (one client)   {percentiles(timed_calls(stub, ids))}")
+            free = busy_throughput([address], [api_pid], ids)
+            print(f"    throughput, 1 matching-api process on both cores, 4 client threads: {free}")
+            # numpy lets one process use every core at a million people; a replica in k8s has
+            # one CPU (its limit), so each is pinned to a core of its own to show what a replica adds.
+            pin(api_pid, 0)
             one = throughput([address], ids, 15, 4)
-            print(f"    throughput, 1 matching-api process, 4 client threads: {one:7.1f} requests/s")
+            print(f"    throughput, 1 matching-api process pinned to one core:  {one:7.1f} requests/s")
             # A second replica of the api, following the same store.
             second = Stack(
                 var=var / "second",
@@ -563,9 +588,10 @@ def through_grpc(
                 f"{time.perf_counter() - started:.1f} s; its RSS: {pid_rss_mb(api2_pid):,.0f} MiB"
             )
             address2 = f"127.0.0.1:{second.ports.grpc['matching']}"
+            pin(api2_pid, 1 % (os.cpu_count() or 1))
             two = throughput([address, address2], ids, 15, 4)
             print(
-                f"    throughput, 2 matching-api processes, 4 client threads: {two:7.1f} requests/s ({two / one:.2f}x)"
+                f"    throughput, 2 matching-api processes, a core each:      {two:7.1f} requests/s ({two / one:.2f}x)"
             )
             second.stop()
             second = None
