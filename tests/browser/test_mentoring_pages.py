@@ -72,10 +72,13 @@ def explained(web: Browser, path: str, lang: str, reasons: list[dict[str, Any]])
     return r, page
 
 
-def published_match(client: httpx.Client, coordinator: dict[str, str], mentee: Member, mentor: Member) -> str:
-    """A cohort of these two, run and published: the id of their proposed match."""
-
-    defined = named_cohort(client, coordinator, PROGRAM, [{"user_id": mentee.user_id}], [{"user_id": mentor.user_id}])
+def published_match(
+    client: httpx.Client, coordinator: dict[str, str], mentee: Member, mentor: Member, *unmatched: Member
+) -> str:
+    """A cohort of these two (and of mentors the rules keep from the mentee), run and published:
+    the id of their proposed match."""
+    mentors = [{"user_id": m.user_id} for m in (mentor, *unmatched)]
+    defined = named_cohort(client, coordinator, PROGRAM, [{"user_id": mentee.user_id}], mentors)
     r = client.post(f"/v1/cohorts/{defined['id']}/runs", headers=coordinator, json={"method": "optimal"})
     assert r.status_code == 202, r.text
     result = wait_run(coordinator, client, r.json()["id"])
