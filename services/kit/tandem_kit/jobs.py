@@ -13,7 +13,7 @@ The job runs on its own thread while the main thread keeps the AMQP connection a
 (heartbeats), and the message is acked only after the job returned, i.e. after its result is
 stored. A worker killed mid-job leaves the message unacked: the broker hands it to another
 worker (or the restarted one), so a job must store its result idempotently. A job that raises
-is retried through the same `<queue>.retry.<n>` queues as events, then dead-lettered, and
+is retried through the same `<queue>.retry.<n>.<delay>ms` queues as events, then dead-lettered, and
 `give_up` is called so the service can record the failure. Scale these processes on the depth
 of the job queue.
 """
@@ -38,7 +38,13 @@ from kombu.message import Message as AmqpMessage
 from tandem_kit import metrics
 from tandem_kit.config import ServiceConfig
 from tandem_kit.events import Envelope, Subscription, load_topology
-from tandem_kit.messaging import ATTEMPT_HEADER, ERROR_HEADER, consumer_queue, declare_consumer_queues
+from tandem_kit.messaging import (
+    ATTEMPT_HEADER,
+    ERROR_HEADER,
+    consumer_queue,
+    declare_consumer_queues,
+    retry_queue_name,
+)
 from tandem_kit.storage import Store
 
 log = logging.getLogger(__name__)
@@ -173,7 +179,7 @@ class JobWorker:
             Producer(conn.default_channel).publish(
                 message.body,
                 exchange=Exchange(""),
-                routing_key=f"{queue_name}.retry.{attempt}",
+                routing_key=retry_queue_name(queue_name, attempt, self.config.retry_delays_ms[attempt - 1]),
                 headers={**(message.headers or {}), ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: text},
                 content_type=message.content_type,
                 content_encoding=message.content_encoding,

@@ -4,7 +4,10 @@ queue, and relaying the outbox with publisher confirms to queues declared in adv
 Queue layout for one consumer queue Q (Q is nameko's own name for the handler's queue):
 
     <source>.events --(routing key = event type)--> Q
-    Q.retry.<n>  a holding queue per attempt, TTL = the n-th backoff delay, dead-lettering back to Q
+    Q.retry.<n>.<delay>ms  a holding queue per attempt, TTL = the n-th backoff delay, dead-lettering
+                 back to Q. The delay is in the name: a queue's TTL can't change once declared, so
+                 new delays (TANDEM_EVENT_RETRY_DELAYS_MS) get new queues instead of a worker that
+                 cannot start (PRECONDITION_FAILED).
     Q.dlq        where an event goes with its error after the last attempt
 
 Retries never block the queue: the failed message is acked once its copy sits in a retry queue.
@@ -62,11 +65,16 @@ def consumer_queue(sub: Subscription) -> Queue:
     )
 
 
+def retry_queue_name(queue_name: str, attempt: int, delay_ms: int) -> str:
+    return f"{queue_name}.retry.{attempt}.{delay_ms}ms"
+
+
 def retry_queue(queue_name: str, attempt: int, delay_ms: int) -> Queue:
+    name = retry_queue_name(queue_name, attempt, delay_ms)
     return Queue(
-        f"{queue_name}.retry.{attempt}",
+        name,
         exchange=Exchange(""),
-        routing_key=f"{queue_name}.retry.{attempt}",
+        routing_key=name,
         durable=True,
         queue_arguments={
             "x-message-ttl": delay_ms,
@@ -161,7 +169,7 @@ class TandemEventHandler(EventHandler):
                 self.publisher.publish(
                     message.body,
                     exchange=Exchange(""),
-                    routing_key=f"{self.queue.name}.retry.{attempt}",
+                    routing_key=retry_queue_name(self.queue.name, attempt, self.delays[attempt - 1]),
                     headers={**(message.headers or {}), ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error},
                     content_type=message.content_type,
                     content_encoding=message.content_encoding,
