@@ -73,6 +73,8 @@ class Cohort(Document):
     mentee_rankings = DictField()
     mentor_rankings = DictField()
     generation = IntField(default=0)
+    # Bumped at each change of a member's ranking: a stable run solved on older rankings is stale.
+    rankings_version = IntField(default=0)
     created_by = StringField(required=True)
     created_at = DateTimeField(required=True)
 
@@ -90,6 +92,8 @@ class CohortRun(Document):
     attempts = IntField(default=0)
     worker = StringField(default="")
     generation = IntField(required=True)
+    # The cohort's rankings_version the solve read (stable runs follow the members' rankings).
+    rankings_version = IntField(default=0)
     # What the run keeps and avoids, as of when it was asked for: the coordinator's pins and
     # bans, the pairs already proposed or active (pins), the declined ones (bans).
     pins = ListField(ListField(StringField()))

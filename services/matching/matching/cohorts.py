@@ -553,7 +553,10 @@ def set_my_ranking(store: Store, request: pb.SetMyRankingRequest) -> MemberRanki
     errors.raise_if_any()
     # The member's id is a key of the document: it passed USER_ID when the cohort was defined.
     key = f"{mine.side}_rankings.{mine.user_id}"
-    update = {"$set": {key: _ranking_entry(ranked, mine.user_id, utcnow())}} if ranked else {"$unset": {key: ""}}
+    update: dict[str, Any] = (
+        {"$set": {key: _ranking_entry(ranked, mine.user_id, utcnow())}} if ranked else {"$unset": {key: ""}}
+    )
+    update["$inc"] = {"rankings_version": 1}
     store.run(lambda uow: uow.update_one(CohortDoc, {"_id": mine.cohort.id}, update))
     return get_my_ranking(pb.GetMyRankingRequest(actor=request.actor, cohort_id=request.cohort_id))
 
@@ -699,7 +702,8 @@ def execute_run(store: Store, event: Envelope[events_pb2.CohortRunRequested]) ->
         _finish(store, run, "failed", errors=invalid.errors, seconds=time.perf_counter() - started)
         return
     _stage(run_id, "saving")
-    _finish(store, run, "done", result=result, seconds=time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    _finish(store, run, "done", result=result, rankings_version=cohort.rankings_version, seconds=seconds)
 
 
 def cohort_request(
@@ -747,12 +751,14 @@ def _finish(
     state: str,
     *,
     result: CohortResult | None = None,
+    rankings_version: int = 0,
     errors: Sequence[FieldError] = (),
     seconds: float,
 ) -> None:
     changes: dict[str, Any] = {"state": state, "stage": "", "finished_at": utcnow(), "solve_seconds": seconds}
     if result is not None:
         changes.update(
+            rankings_version=rankings_version,
             pairs=[
                 {
                     "mentee_id": m.mentee_id,
@@ -816,11 +822,15 @@ def publish_run(store: Store, request: pb.PublishRunRequest) -> CohortRun:
 
     def work(uow: UnitOfWork) -> CohortRun:
         # The cohort moves on at each publish and decline: a result computed before is stale.
-        moved = uow.find_one_and_update(
-            CohortDoc, {"_id": run.cohort_id, "generation": run.generation}, {"$inc": {"generation": 1}}
-        )
+        current: dict[str, Any] = {"_id": run.cohort_id, "generation": run.generation}
+        if run.method == Method.STABLE.value:
+            # Solved on the members' rankings as they were; 0 also matches a cohort never ranked.
+            versions = [run.rankings_version, *([None] if run.rankings_version == 0 else [])]
+            current["rankings_version"] = {"$in": versions}
+        moved = uow.find_one_and_update(CohortDoc, current, {"$inc": {"generation": 1}})
         if moved is None:
-            raise Refused("run.outdated")
+            cohort = CohortDoc.objects(id=run.cohort_id).get()
+            raise Refused("run.outdated" if cohort.generation != run.generation else "run.rankings_changed")
         live = {(m.mentee_id, m.mentor_id) for m in uow.find(MatchDoc, {"cohort_id": run.cohort_id}) if m.state in LIVE}
         names = {m["user_id"]: m["display_name"] for m in [*moved.mentees, *moved.mentors]}
         now = utcnow()

@@ -392,7 +392,8 @@ def test_a_stable_run_follows_the_members_own_rankings_over_fit(
     assert not cohorts.ListMyCohorts(pb.ListMyCohortsRequest(actor=as_party(outsider))).cohorts
 
     # Optimal follows fit; stable follows the rankings and says whose choice each pair was.
-    assert pairs(run(cohorts, defined.id, "optimal")) == {(lea, ann), (sam, rene)}
+    optimal = run(cohorts, defined.id, "optimal")
+    assert pairs(optimal) == {(lea, ann), (sam, rene)}
     stable = run(cohorts, defined.id, "stable")
     assert stable.state == "done", stable.errors
     assert pairs(stable) == {(lea, rene), (sam, ann)}
@@ -404,8 +405,21 @@ def test_a_stable_run_follows_the_members_own_rankings_over_fit(
     # Léa clears her ranking: she ranks by fit again, and René alone chose her.
     cleared = cohorts.SetMyRanking(pb.SetMyRankingRequest(actor=as_party(lea), cohort_id=defined.id))
     assert (list(cleared.ranked_user_ids), cleared.set_by) == ([], "")
+    # The stable run solved on her old ranking can no longer be published; a new one can.
+    with pytest.raises(grpc.RpcError) as stale:
+        cohorts.PublishRun(pb.PublishRunRequest(actor=ADMIN, run_id=stable.id), metadata=(("accept-language", "fr"),))
+    assert stale.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert status_detail(stale.value, error_details_pb2.ErrorInfo).reason == "run.rankings_changed"
+    assert status_detail(stale.value, error_details_pb2.LocalizedMessage).message.startswith(
+        "Des membres ont modifié leur classement"
+    )
     again = run(cohorts, defined.id, "stable")
     assert [r.code for p in again.pairs for r in p.reasons if r.code == "fit.ranked_by_both"] == []
+    assert cohorts.PublishRun(pb.PublishRunRequest(actor=ADMIN, run_id=again.id)).state == "published"
+    # Once the cohort has moved on (that publish), the optimal run from before is out of date too.
+    with pytest.raises(grpc.RpcError) as outdated:
+        cohorts.PublishRun(pb.PublishRunRequest(actor=ADMIN, run_id=optimal.id))
+    assert status_detail(outdated.value, error_details_pb2.ErrorInfo).reason == "run.outdated"
 
 
 # --- refusals -----------------------------------------------------------------------------------
