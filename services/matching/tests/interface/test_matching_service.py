@@ -89,15 +89,25 @@ def _opportunity_posted(
     )
 
 
-def _ranked(matching: pb_grpc.MatchingServiceStub, opportunity_id: str) -> list[pb.Candidate]:
-    """The candidates for an opportunity; none while matching has not heard of it yet."""
+def _ranking(matching: pb_grpc.MatchingServiceStub, opportunity_id: str) -> pb.RankCandidatesResponse | None:
+    """The ranking for an opportunity; None while the api's index has not heard of it (it follows
+    the store a poll behind)."""
     try:
-        response = matching.RankCandidates(pb.RankCandidatesRequest(opportunity_id=opportunity_id))
+        return matching.RankCandidates(pb.RankCandidatesRequest(opportunity_id=opportunity_id))
     except grpc.RpcError as error:
         if error.code() == grpc.StatusCode.NOT_FOUND:
-            return []
+            return None
         raise
-    return list(response.candidates)
+
+
+def _indexed(matching: pb_grpc.MatchingServiceStub, opportunity_id: str) -> bool:
+    return _ranking(matching, opportunity_id) is not None
+
+
+def _ranked(matching: pb_grpc.MatchingServiceStub, opportunity_id: str) -> list[pb.Candidate]:
+    """The candidates for an opportunity; none while matching has not heard of it yet."""
+    response = _ranking(matching, opportunity_id)
+    return list(response.candidates) if response else []
 
 
 def _ids(candidates: list[pb.Candidate]) -> list[str]:
@@ -179,6 +189,7 @@ def test_an_older_profile_arriving_late_does_not_overwrite_a_newer_one(
     _profile_updated(stack, "amira", ["data-analysis"], version=3, display_name="Amira Haddad")
     eventually(lambda: _ranked(matching, "wants-analysis"), what="version 3")
     eventually(lambda: _applied(stack, "on_opportunity_posted", wants_statistics), what="the second opportunity")
+    eventually(lambda: _indexed(matching, "wants-statistics"), what="the second opportunity in the api's index")
 
     late = _profile_updated(stack, "amira", ["statistics"], version=2, display_name="Amira Old-Name")
     eventually(lambda: _applied(stack, "on_profile_updated", late), what="version 2 handled")
