@@ -41,7 +41,7 @@ from pymongo import MongoClient
 
 from matching.domain.index import CandidateIndex
 from matching.domain.ranking import CandidateFacts, CandidateRecord, Requirements, SkillGraph, alias_skills
-from matching.snapshots import from_bytes, to_bytes
+from matching.snapshots import decode, encode
 from tandem.common.v1 import common_pb2
 from tandem.matching.v1 import matching_pb2 as pb
 from tandem.matching.v1 import matching_pb2_grpc as pb_grpc
@@ -275,17 +275,18 @@ def in_process(n: int, graph: SkillGraph, skills: list[str], aliases: list[str],
     frozen = index.freeze()
     froze = time.perf_counter() - started
     started = time.perf_counter()
-    data = to_bytes(frozen)
+    data = encode(frozen)
+    size = data.getbuffer().nbytes
     encoded = time.perf_counter() - started
     del frozen
     started = time.perf_counter()
-    thawed = from_bytes(data)
+    thawed = decode(data)
     thawed_in = time.perf_counter() - started
     assert thawed.rank(reqs[0], exclude=["p0000000"], limit=TOP, at=at) == index.rank(
         reqs[0], exclude=["p0000000"], limit=TOP, at=at
     )
     print(
-        f"    snapshot: frozen in {froze * 1000:,.0f} ms, encoded to {len(data) / 2**20:,.0f} MiB in {encoded:.1f} s, "
+        f"    snapshot: frozen in {froze * 1000:,.0f} ms, encoded to {size / 2**20:,.0f} MiB in {encoded:.1f} s, "
         f"thawed into a ranking index in {thawed_in:.1f} s"
     )
     del index, pop, thawed, data

@@ -17,7 +17,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from bson import ObjectId
@@ -36,14 +36,17 @@ KEEP = 2
 CHUNK_BYTES = 8 * 2**20  # GridFS chunks well under MongoDB's 16 MiB document limit
 
 
-def to_bytes(frozen: FrozenIndex) -> bytes:
+def encode(frozen: FrozenIndex) -> io.BytesIO:
+    """The snapshot's bytes, read from the start. (A buffer, not bytes: at a million people a
+    copy of it is another 170 MB.)"""
     buffer = io.BytesIO()
     np.savez(buffer, allow_pickle=False, **frozen.arrays())
-    return buffer.getvalue()
+    buffer.seek(0)
+    return buffer
 
 
-def from_bytes(data: bytes) -> CandidateIndex:
-    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+def decode(stream: IO[bytes]) -> CandidateIndex:
+    with np.load(stream, allow_pickle=False) as arrays:
         return CandidateIndex.thaw({name: arrays[name] for name in arrays.files})
 
 
@@ -72,9 +75,10 @@ class Snapshots:
         but the newest KEEP. GridFS writes the file's entry last, so a writer that dies midway
         leaves no snapshot that anyone would read."""
         started = time.monotonic()
-        data = to_bytes(frozen)
+        data = encode(frozen)
+        size = data.getbuffer().nbytes
         metadata = {"format": SNAPSHOT_FORMAT, "seq": seq, "people": frozen.size}
-        file_id = self.bucket.upload_from_stream(f"candidates-{seq}", io.BytesIO(data), metadata=metadata)
+        file_id = self.bucket.upload_from_stream(f"candidates-{seq}", data, metadata=metadata)
         for old in self.bucket.find({}).sort("uploadDate", DESCENDING).skip(KEEP):
             self.bucket.delete(old._id)
         # Chunks of a write that died midway (its file entry never came), started over an hour
@@ -84,14 +88,15 @@ class Snapshots:
         self.db[f"{BUCKET}.chunks"].delete_many({"files_id": {"$nin": kept, "$lt": before}})
         seconds = time.monotonic() - started
         metrics.SNAPSHOT_SECONDS.observe(seconds)
-        metrics.SNAPSHOT_BYTES.set(len(data))
+        metrics.SNAPSHOT_BYTES.set(size)
         log.info(
             "matching index snapshot written",
-            extra={"seq": seq, "people": frozen.size, "bytes": len(data), "seconds": round(seconds, 1)},
+            extra={"seq": seq, "people": frozen.size, "bytes": size, "seconds": round(seconds, 1)},
         )
-        return SnapshotInfo(file_id, seq, frozen.size, len(data), utcnow())
+        return SnapshotInfo(file_id, seq, frozen.size, size, utcnow())
 
     def load(self, info: SnapshotInfo) -> CandidateIndex:
         buffer = io.BytesIO()
         self.bucket.download_to_stream(info.id, buffer)
-        return from_bytes(buffer.getvalue())
+        buffer.seek(0)
+        return decode(buffer)

@@ -20,7 +20,7 @@ from matching.domain.ranking import (
     alias_skills,
     rank,
 )
-from matching.snapshots import from_bytes, to_bytes
+from matching.snapshots import decode, encode
 
 AT = datetime(2026, 1, 15, 15, 0, tzinfo=UTC)
 GRAPH = SkillGraph.build(
@@ -236,7 +236,7 @@ def test_many_equal_scores_are_broken_by_name_then_id_without_sorting_everyone()
 
 
 def through_a_snapshot(index: CandidateIndex) -> CandidateIndex:
-    return from_bytes(to_bytes(index.freeze()))
+    return decode(encode(index.freeze()))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -257,7 +257,7 @@ def test_an_index_thawed_from_a_snapshot_ranks_and_changes_as_the_original(
     frozen = index.freeze()
     held = [index.record(row) for row in range(index.size) if index.cols.alive[row]]
     index.upsert(CandidateRecord("u0", "Late", {"java": GRAPH.labels["java"]}), {})  # after the freeze: not in it
-    thawed = from_bytes(to_bytes(frozen))
+    thawed = decode(encode(frozen))
     latest = {r.user_id: r for r, _ in first} | {r.user_id: r for r, _ in second}
     alive = [r for user_id, r in latest.items() if user_id not in removed]
 
